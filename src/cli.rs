@@ -1,0 +1,122 @@
+//! The command line, as clap types only. Nothing here does work: `commands`
+//! turns these into validated options for the core.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
+pub const DEFAULT_SCIM_URL: &str = "https://api.slack.com/scim/v2/";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "slack-uar",
+    version,
+    about = "User access reviews for Slack: snapshot who has access, diff, review, revoke, prove it.",
+    long_about = "User access reviews for Slack, offline and reproducible.\n\n\
+        A quarterly review is: `sync` who can use Slack and with what privileges into a local \
+        SQLite snapshot; `diff` it against last quarter; `export` a review sheet for reviewers \
+        to mark keep or revoke; `apply` the revocations through Slack's APIs; and hand the \
+        auditor the evidence. Try it on sample data with `slack-uar demo`.\n\n\
+        The Slack token is read from the environment variable SLACK_TOKEN or from \
+        --token-file; it is never accepted as a flag and never stored.",
+    after_help = "Exit codes: 0 success; 2 error (bad input, Slack error, failed sync); \
+        1 only where a command says so."
+)]
+pub struct Cli {
+    /// The slack-uar database (SQLite). Created with mode 0600 when missing.
+    #[arg(long, global = true, env = "SLACK_UAR_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Base URL of Slack's Web API; a method's URL is this plus its name.
+    #[arg(long, global = true, env = "SLACK_API_URL", value_name = "URL", default_value = DEFAULT_API_URL)]
+    pub api_url: String,
+
+    /// Base URL of Slack's SCIM API (v2).
+    #[arg(long, global = true, env = "SLACK_SCIM_URL", value_name = "URL", default_value = DEFAULT_SCIM_URL)]
+    pub scim_url: String,
+
+    /// Read the Slack token from this file instead of SLACK_TOKEN.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Output format for data: a table on a terminal, JSON when piped.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// More detail on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr; no progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read users, workspaces, roles and user groups from Slack into a new snapshot.
+    #[command(
+        long_about = "Read users, workspaces, roles and user groups from Slack into a new snapshot.\n\n\
+        The snapshot is written atomically: it is marked complete only when everything was read. \
+        A sync that fails, is interrupted (Ctrl-C) or is killed leaves its snapshot marked failed \
+        and none of its data is used. Only one sync writes to a database at a time.\n\n\
+        Needs a user token with the scopes users:read, users:read.email, team:read and \
+        usergroups:read; with the admin scope it also tells Business+ (SCIM) from Pro."
+    )]
+    Sync(SyncArgs),
+
+    /// List the snapshots in the database.
+    Snapshots,
+
+    /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
+    #[command(
+        long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
+        Prints api_url=..., scim_url=... and token=... lines on stdout, then serves until \
+        interrupted. Point slack-uar at it with SLACK_API_URL, SLACK_SCIM_URL and SLACK_TOKEN. \
+        Without --data it serves the bundled sample workspace. Faults (429s, 500s, dropped \
+        connections, Slack errors) can be injected by POSTing to /_sandbox/faults; \
+        /_sandbox/calls counts the calls per method."
+    )]
+    Sandbox(SandboxArgs),
+
+    /// Run a whole quarterly review against the sandbox, narrated.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// A label for the snapshot, e.g. "2026-Q4 review".
+    #[arg(long, value_name = "TEXT")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// A folder of sample data (sandbox.json, users.json, usergroups.json);
+    /// the bundled sample workspace when omitted.
+    #[arg(long, value_name = "DIR", conflicts_with = "generate_users")]
+    pub data: Option<PathBuf>,
+
+    /// Where to listen; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+
+    /// Serve a generated workspace of this many users instead of sample data.
+    #[arg(long, value_name = "N")]
+    pub generate_users: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {}

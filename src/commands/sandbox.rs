@@ -1,0 +1,37 @@
+//! `slack-uar sandbox`: serve the fake Slack until interrupted.
+
+use std::io::Write;
+
+use super::{Context, stop_signal};
+use crate::cli::SandboxArgs;
+use crate::error::{Error, exit};
+use crate::sandbox::{DEFAULT_BUNDLED, OrgData, Sandbox};
+
+pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
+    let org = match (&args.data, args.generate_users) {
+        (Some(dir), _) => OrgData::load(dir)?,
+        (None, Some(n)) => OrgData::generate(n),
+        (None, None) => OrgData::bundled(DEFAULT_BUNDLED)?,
+    };
+    ctx.runtime.block_on(async {
+        let sandbox = Sandbox::start(org, args.listen).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "api_url={}", sandbox.api_url()).map_err(Error::Output)?;
+        writeln!(out, "scim_url={}", sandbox.scim_url()).map_err(Error::Output)?;
+        writeln!(out, "token={}", sandbox.token()).map_err(Error::Output)?;
+        out.flush().map_err(Error::Output)?;
+        drop(out);
+        if !ctx.quiet {
+            eprintln!(
+                "sandbox serving on {}; stop it with Ctrl-C. Try:\n  SLACK_API_URL={} SLACK_SCIM_URL={} SLACK_TOKEN={} slack-uar sync",
+                sandbox.addr(),
+                sandbox.api_url(),
+                sandbox.scim_url(),
+                sandbox.token()
+            );
+        }
+        let signal = stop_signal().await;
+        tracing::info!(signal, "sandbox stopping");
+        Ok(exit::OK)
+    })
+}

@@ -1,0 +1,80 @@
+//! The error every command returns, and the exit codes of CONTRACT.md.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::slack::SlackError;
+use crate::store::StoreError;
+use crate::sync::SyncError;
+
+/// Exit codes, as CONTRACT.md fixes them.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Only where a command documents it: `diff --exit-code` found changes,
+    /// `apply --execute` finished with some actions failed.
+    pub const FINDINGS: u8 = 1;
+    /// An error: bad input, refused file, Slack error, failed sync.
+    pub const ERROR: u8 = 2;
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Slack(#[from] SlackError),
+
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error("sync failed; snapshot {snapshot_id} is marked failed and none of it is used")]
+    SyncFailed {
+        snapshot_id: i64,
+        #[source]
+        source: SyncError,
+    },
+
+    #[error(
+        "sync interrupted by {signal}; snapshot {snapshot_id} is marked failed and none of it is used"
+    )]
+    Interrupted {
+        snapshot_id: i64,
+        signal: &'static str,
+    },
+
+    #[error(
+        "no Slack token: set the environment variable SLACK_TOKEN, or pass --token-file PATH \
+         (tokens are never accepted as a flag value)"
+    )]
+    NoToken,
+
+    #[error("the token in {source_name} is empty; put the app's user token (xoxp-...) there")]
+    EmptyToken { source_name: String },
+
+    #[error("cannot read the token file {path}")]
+    TokenFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("sandbox: {0}")]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+
+    #[error("{what} {path}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write to standard output")]
+    Output(#[source] std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        exit::ERROR
+    }
+}

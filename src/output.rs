@@ -1,0 +1,96 @@
+//! Rendering data for people and for scripts: a table on a terminal, CSV or
+//! JSON otherwise. The format is chosen once, here. Data goes to stdout;
+//! everything else (progress, logs, errors) goes to stderr.
+
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+impl Format {
+    /// The explicit choice, else a table on a terminal and JSON for pipes.
+    pub fn resolve(explicit: Option<Format>) -> Format {
+        explicit.unwrap_or_else(|| {
+            if std::io::stdout().is_terminal() {
+                Format::Table
+            } else {
+                Format::Json
+            }
+        })
+    }
+}
+
+/// Spreadsheets run a cell that starts with one of these as a formula, and
+/// Slack names are chosen by ordinary users: such a cell gets a leading `'`.
+pub fn guard_cell(value: &str) -> Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// Rows with headers, ready for any format.
+pub struct Listing {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Listing {
+    pub fn table(&self) -> String {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(&self.headers);
+        for r in &self.rows {
+            t.add_row(r);
+        }
+        t.to_string()
+    }
+
+    pub fn write_csv(&self, out: impl Write) -> csv::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&self.headers)?;
+        for r in &self.rows {
+            w.write_record(r.iter().map(|c| guard_cell(c).into_owned()))?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}
+
+/// Print `listing` as a table or CSV, or `json` as JSON, to stdout.
+pub fn emit<T: Serialize>(format: Format, listing: &Listing, json: &T) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Table => writeln!(out, "{}", listing.table()),
+        Format::Csv => listing.write_csv(&mut out).map_err(std::io::Error::other),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, json)?;
+            writeln!(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guards_formula_starts_only() {
+        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(guard_cell(bad), format!("'{bad}"));
+        }
+        for ok in ["a=b", "", "Zoë", "1-2", " =x"] {
+            assert_eq!(guard_cell(ok), ok);
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! The sandbox's HTTP server: Slack's Web API under `/api/` and SCIM v2
+//! under `/scim/v2/`, answering as Slack does (HTTP 200 with `ok: false`
+//! for errors, 429 with `Retry-After`, `X-OAuth-Scopes` on every answer,
+//! opaque base64 cursors), plus a control API under `/_sandbox/` for tests:
+//! call counts and injected faults.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use super::SandboxError;
+use super::data::{OrgData, TokenKind, TokenSpec, TokenState};
+use crate::model::Plan;
+use crate::slack::wire;
+
+/// Slack caps `users.list` pages at this many users.
+pub const MAX_USERS_PAGE: usize = 1000;
+
+/// The SCIM call's name in counts and faults.
+pub const SCIM_USERS: &str = "scim:GET Users";
+
+/// A fault to inject into the next matching calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    /// A Web API method name, `scim:GET Users`, or `*` for any call.
+    pub method: String,
+    pub kind: FaultKind,
+    /// Let this many matching calls through first.
+    #[serde(default)]
+    pub after: u32,
+    /// How many calls to fault; 0 means every one from then on.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// `ratelimited`: the Retry-After seconds.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    /// `http`: the status code.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `error`: the Slack error code; `needed` goes with `missing_scope`.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub needed: Option<String>,
+    /// `delay`: how long to stall before answering normally.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    #[serde(default, skip_deserializing)]
+    seen: u32,
+    #[serde(default, skip_deserializing)]
+    fired: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 429 with `Retry-After`.
+    Ratelimited,
+    /// An HTTP error status (default 500) with an HTML body, as a proxy sends.
+    Http,
+    /// HTTP 200 with `{"ok": false, "error": ...}`.
+    Error,
+    /// The connection breaks in the middle of the answer.
+    Drop,
+    /// Stall, then answer normally.
+    Delay,
+}
+
+#[derive(Default)]
+struct Shared {
+    org: Mutex<Option<Arc<OrgData>>>,
+    faults: Mutex<Vec<Fault>>,
+    calls: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    fn org(&self) -> Arc<OrgData> {
+        self.org.lock().unwrap().clone().expect("sandbox has data")
+    }
+
+    fn count(&self, method: &str) {
+        *self
+            .calls
+            .lock()
+            .unwrap()
+            .entry(method.to_owned())
+            .or_default() += 1;
+    }
+
+    /// The fault this call must suffer, if any.
+    fn take_fault(&self, method: &str) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap();
+        for f in faults.iter_mut() {
+            if f.method != method && f.method != "*" {
+                continue;
+            }
+            if f.times != 0 && f.fired >= f.times {
+                continue;
+            }
+            if f.seen < f.after {
+                f.seen += 1;
+                continue;
+            }
+            f.fired += 1;
+            return Some(f.clone());
+        }
+        None
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Sandbox {
+    /// Bind `listen` and serve `org` in the background of the current runtime.
+    pub async fn start(org: OrgData, listen: SocketAddr) -> Result<Sandbox, SandboxError> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: listen,
+            source,
+        })?;
+        let shared = Arc::new(Shared::default());
+        *shared.org.lock().unwrap() = Some(Arc::new(org));
+        let app = Router::new()
+            .route("/api/{method}", any(web_api))
+            .route("/scim/v2/Users", get(scim_users))
+            .route("/_sandbox/calls", get(control_calls))
+            .route(
+                "/_sandbox/faults",
+                axum::routing::post(control_add_fault).delete(control_clear_faults),
+            )
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(Sandbox { addr, shared, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/", self.addr)
+    }
+
+    pub fn scim_url(&self) -> String {
+        format!("http://{}/scim/v2/", self.addr)
+    }
+
+    /// The token the sandbox advertises: the first of its data.
+    pub fn token(&self) -> String {
+        self.shared.org().tokens[0].token.clone()
+    }
+
+    /// Replace the org, as if time had passed in Slack.
+    pub fn replace_org(&self, org: OrgData) {
+        *self.shared.org.lock().unwrap() = Some(Arc::new(org));
+    }
+
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.shared.calls.lock().unwrap().clone()
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.lock().unwrap().push(fault);
+    }
+}
+
+/// What a Web API method needs and does.
+struct MethodSpec {
+    scope: Option<&'static str>,
+    user_token_only: bool,
+    handler: fn(&OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Value, ApiError>,
+}
+
+fn method_spec(method: &str) -> Option<MethodSpec> {
+    let spec = |scope, handler| MethodSpec {
+        scope,
+        user_token_only: false,
+        handler,
+    };
+    Some(match method {
+        "auth.test" => spec(None, auth_test),
+        "team.info" => spec(Some("team:read"), team_info),
+        "users.list" => spec(Some("users:read"), users_list),
+        "users.info" => spec(Some("users:read"), users_info),
+        "usergroups.list" => spec(Some("usergroups:read"), usergroups_list),
+        _ => return None,
+    })
+}
+
+struct ApiError {
+    code: &'static str,
+    needed: Option<String>,
+}
+
+fn api_error(code: &'static str) -> ApiError {
+    ApiError { code, needed: None }
+}
+
+fn slack_json(status: StatusCode, body: Value, token: Option<&TokenSpec>) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Some(t) = token {
+        if let Ok(v) = HeaderValue::from_str(&t.scopes.join(",")) {
+            resp.headers_mut().insert("x-oauth-scopes", v);
+        }
+    }
+    resp
+}
+
+fn slack_error(code: &str, needed: Option<String>, token: Option<&TokenSpec>) -> Response {
+    let mut body = json!({"ok": false, "error": code});
+    if let Some(needed) = needed {
+        body["needed"] = json!(needed);
+        body["provided"] = json!(token.map(|t| t.scopes.join(",")).unwrap_or_default());
+    }
+    slack_json(StatusCode::OK, body, token)
+}
+
+/// Answer an injected fault; `None` lets the call through (after a delay).
+async fn fault_response(fault: Fault) -> Option<Response> {
+    match fault.kind {
+        FaultKind::Ratelimited => {
+            let secs = fault.retry_after.unwrap_or(1);
+            let mut resp = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({"ok": false, "error": "ratelimited"})),
+            )
+                .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            Some(resp)
+        }
+        FaultKind::Http => {
+            let status = StatusCode::from_u16(fault.status.unwrap_or(500))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some((status, "<html><body>Internal Server Error</body></html>").into_response())
+        }
+        FaultKind::Error => {
+            let code = fault.error.unwrap_or_else(|| "fatal_error".into());
+            let mut body = json!({"ok": false, "error": code});
+            if let Some(n) = fault.needed {
+                body["needed"] = json!(n);
+            }
+            Some((StatusCode::OK, axum::Json(body)).into_response())
+        }
+        FaultKind::Drop => {
+            let stream = futures_util::stream::iter([
+                Ok(Bytes::from_static(b"{\"ok\":true,\"mem")),
+                Err(std::io::Error::other("connection dropped by sandbox fault")),
+            ]);
+            Some(
+                Response::builder()
+                    .status(StatusCode::OK)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_LENGTH, "4096")
+                    .body(Body::from_stream(stream))
+                    .expect("a valid response"),
+            )
+        }
+        FaultKind::Delay => {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(1000))).await;
+            None
+        }
+    }
+}
+
+fn params_of(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> HashMap<String, String> {
+    let mut params: HashMap<String, String> = query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
+            params.extend(form);
+        }
+    }
+    params
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Find the token and check that it may be used at all.
+fn authenticate<'a>(
+    org: &'a OrgData,
+    token: Option<String>,
+) -> Result<&'a TokenSpec, &'static str> {
+    let token = token.ok_or("not_authed")?;
+    let spec = org
+        .tokens
+        .iter()
+        .find(|t| t.token == token)
+        .ok_or("invalid_auth")?;
+    match spec.state {
+        TokenState::Active => Ok(spec),
+        TokenState::Revoked => Err("token_revoked"),
+        TokenState::Inactive => Err("account_inactive"),
+    }
+}
+
+async fn web_api(
+    State(shared): State<Arc<Shared>>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    shared.count(&method);
+    if let Some(fault) = shared.take_fault(&method) {
+        if let Some(resp) = fault_response(fault).await {
+            return resp;
+        }
+    }
+    let org = shared.org();
+    let params = params_of(query, &headers, &body);
+    let token = bearer(&headers).or_else(|| params.get("token").cloned());
+    let token = match authenticate(&org, token) {
+        Ok(t) => t,
+        Err(code) => return slack_error(code, None, None),
+    };
+    let Some(spec) = method_spec(&method) else {
+        return slack_error("unknown_method", None, Some(token));
+    };
+    if spec.user_token_only && token.kind != TokenKind::User {
+        return slack_error("not_allowed_token_type", None, Some(token));
+    }
+    if let Some(scope) = spec.scope {
+        if !token.scopes.iter().any(|s| s == scope) {
+            return slack_error("missing_scope", Some(scope.to_owned()), Some(token));
+        }
+    }
+    match (spec.handler)(&org, token, &params) {
+        Ok(mut body) => {
+            body["ok"] = json!(true);
+            slack_json(StatusCode::OK, body, Some(token))
+        }
+        Err(e) => slack_error(e.code, e.needed, Some(token)),
+    }
+}
+
+fn auth_test(
+    org: &OrgData,
+    token: &TokenSpec,
+    _: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let user_name = org
+        .users
+        .iter()
+        .find(|u| u["id"] == token.user_id.as_str())
+        .and_then(|u| u["name"].as_str())
+        .unwrap_or("sandbox-user");
+    let mut body = json!({
+        "url": format!("https://{}.slack.com/", org.team["domain"].as_str().unwrap_or("sandbox")),
+        "team": org.team["name"], "user": user_name,
+        "team_id": org.team_id(), "user_id": token.user_id,
+        "is_enterprise_install": org.plan == Plan::Grid,
+    });
+    if let Some(e) = org.team.get("enterprise_id") {
+        body["enterprise_id"] = e.clone();
+    }
+    if token.kind == TokenKind::Bot {
+        body["bot_id"] = json!(format!("B{}", &token.user_id[1..]));
+    }
+    Ok(body)
+}
+
+fn team_info(org: &OrgData, _: &TokenSpec, _: &HashMap<String, String>) -> Result<Value, ApiError> {
+    Ok(json!({"team": org.team}))
+}
+
+/// Opaque cursors as Slack makes them: base64 with `+`, `/` and `=` padding,
+/// which break unless the client URL-encodes them.
+pub fn encode_cursor(offset: usize) -> String {
+    let mut payload = vec![0xfb, 0xff];
+    payload.extend_from_slice(format!("users:{offset}").as_bytes());
+    while payload.len() % 3 != 1 {
+        payload.push(b'~');
+    }
+    BASE64.encode(payload)
+}
+
+pub fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = BASE64.decode(cursor).ok()?;
+    let rest = bytes.strip_prefix(&[0xfb, 0xff])?;
+    let text = std::str::from_utf8(rest).ok()?.trim_end_matches('~');
+    text.strip_prefix("users:")?.parse().ok()
+}
+
+fn strip_email_unless_scoped(mut user: Value, token: &TokenSpec) -> Value {
+    if !token.scopes.iter().any(|s| s == "users:read.email") {
+        if let Some(p) = user.get_mut("profile").and_then(|p| p.as_object_mut()) {
+            p.remove("email");
+        }
+    }
+    user
+}
+
+fn users_list(
+    org: &OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Err(api_error("invalid_arguments")),
+    };
+    if limit == 0 && org.users.len() > MAX_USERS_PAGE {
+        return Err(api_error("limit_required"));
+    }
+    let limit = if limit == 0 {
+        MAX_USERS_PAGE
+    } else {
+        limit.min(MAX_USERS_PAGE)
+    };
+    let start = match params.get("cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => decode_cursor(c)
+            .filter(|o| *o < org.users.len())
+            .ok_or_else(|| api_error("invalid_cursor"))?,
+    };
+    let end = (start + limit).min(org.users.len());
+    let members: Vec<Value> = org.users[start..end]
+        .iter()
+        .map(|u| strip_email_unless_scoped(u.clone(), token))
+        .collect();
+    let next = if end < org.users.len() {
+        encode_cursor(end)
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "members": members,
+        "cache_ts": 1_700_000_000,
+        "response_metadata": wire::ResponseMetadata { next_cursor: next },
+    }))
+}
+
+fn users_info(
+    org: &OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let id = params
+        .get("user")
+        .ok_or_else(|| api_error("user_not_found"))?;
+    let user = org
+        .users
+        .iter()
+        .find(|u| u["id"] == id.as_str())
+        .ok_or_else(|| api_error("user_not_found"))?;
+    Ok(json!({"user": strip_email_unless_scoped(user.clone(), token)}))
+}
+
+fn flag(params: &HashMap<String, String>, name: &str) -> bool {
+    params
+        .get(name)
+        .is_some_and(|v| matches!(v.as_str(), "true" | "1"))
+}
+
+fn usergroups_list(
+    org: &OrgData,
+    _: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    if org.plan == Plan::Pro && org.usergroups.is_empty() {
+        // Free workspaces have no user groups; Pro and above list theirs.
+        return Ok(json!({"usergroups": []}));
+    }
+    let include_users = flag(params, "include_users");
+    let include_disabled = flag(params, "include_disabled");
+    let include_count = flag(params, "include_count");
+    let groups: Vec<Value> = org
+        .usergroups
+        .iter()
+        .filter(|g| include_disabled || g["date_delete"].as_i64().unwrap_or(0) == 0)
+        .map(|g| {
+            let mut g = g.clone();
+            let obj = g.as_object_mut().expect("a group is an object");
+            if !include_users {
+                obj.remove("users");
+            }
+            if !include_count {
+                obj.remove("user_count");
+            }
+            g
+        })
+        .collect();
+    Ok(json!({"usergroups": groups}))
+}
+
+fn scim_error(status: StatusCode, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"Errors": {"description": description, "code": status.as_u16()}})),
+    )
+        .into_response()
+}
+
+fn scim_resource(user: &Value) -> Value {
+    let p = &user["profile"];
+    let mut emails = Vec::new();
+    if let Some(e) = p["email"].as_str().filter(|e| !e.is_empty()) {
+        emails.push(json!({"value": e, "primary": true}));
+    }
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": user["id"], "userName": user["name"],
+        "displayName": p["display_name"], "title": p["title"],
+        "name": {"givenName": p["first_name"], "familyName": p["last_name"]},
+        "active": !user["deleted"].as_bool().unwrap_or(false),
+        "emails": emails,
+    })
+}
+
+async fn scim_users(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    shared.count(SCIM_USERS);
+    if let Some(fault) = shared.take_fault(SCIM_USERS) {
+        if let Some(resp) = fault_response(fault).await {
+            return resp;
+        }
+    }
+    let org = shared.org();
+    let token = match authenticate(&org, bearer(&headers)) {
+        Ok(t) => t,
+        Err(_) => return scim_error(StatusCode::UNAUTHORIZED, "invalid_authentication"),
+    };
+    if org.plan == Plan::Pro {
+        return scim_error(
+            StatusCode::FORBIDDEN,
+            "feature_not_enabled: SCIM is available on Business+ and Enterprise Grid plans",
+        );
+    }
+    if token.kind != TokenKind::User || !token.scopes.iter().any(|s| s == "admin") {
+        return scim_error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope: SCIM needs a user token with the admin scope",
+        );
+    }
+    let params: HashMap<String, String> = query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let start = params
+        .get("startIndex")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let count = params
+        .get("count")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(100)
+        .min(1000);
+    let people: Vec<&Value> = org
+        .users
+        .iter()
+        .filter(|u| !u["is_bot"].as_bool().unwrap_or(false) && u["id"] != "USLACKBOT")
+        .collect();
+    let page: Vec<Value> = people
+        .iter()
+        .skip(start - 1)
+        .take(count)
+        .map(|u| scim_resource(u))
+        .collect();
+    axum::Json(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": people.len(), "itemsPerPage": page.len(), "startIndex": start,
+        "Resources": page,
+    }))
+    .into_response()
+}
+
+async fn control_calls(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.calls.lock().unwrap().clone()).into_response()
+}
+
+async fn control_add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Fault>(&body) {
+        Ok(f) => {
+            shared.faults.lock().unwrap().push(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, format!("bad fault: {e}\n")).into_response(),
+    }
+}
+
+async fn control_clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.faults.lock().unwrap().clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_opaque_padded_and_need_url_encoding() {
+        for offset in [1, 1000, 25_000, 99_000] {
+            let c = encode_cursor(offset);
+            assert!(c.ends_with('='), "{c}");
+            assert!(c.contains('+') && c.contains('/'), "{c}");
+            assert_eq!(decode_cursor(&c), Some(offset));
+            // What an unencoded form value turns `+` into.
+            assert_eq!(decode_cursor(&c.replace('+', " ")), None);
+        }
+        assert_eq!(decode_cursor("dXNlcjpVMEc5V0ZYTlo="), None);
+    }
+}

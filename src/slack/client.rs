@@ -1,0 +1,438 @@
+//! The HTTP client for Slack's Web API and SCIM API. It owns the token,
+//! counts every request, waits out `429 Retry-After` for the method that was
+//! limited (all concurrent callers of that method wait together), and retries
+//! transient failures (5xx, `fatal_error`, dropped connections, timeouts) with
+//! a bounded exponential backoff. Nothing retries forever.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::error::SlackError;
+use super::wire;
+
+/// A Slack token. Its value is never shown by `Debug` or `Display`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: impl Into<String>) -> Token {
+        Token(value.into().trim().to_owned())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// How hard to try before giving up.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Tries for one request that fails transiently (5xx, network).
+    pub max_attempts: u32,
+    /// Times one request waits out a 429 before giving up.
+    pub max_rate_limit_waits: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured as given; longer ones are capped.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            max_rate_limit_waits: 10,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub api_url: String,
+    pub scim_url: String,
+    pub token: Token,
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+}
+
+/// Whether the workspace answers SCIM, which tells Business+ from Pro.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScimProbe {
+    Available { total_users: u64 },
+    Unavailable { status: u16, detail: String },
+}
+
+pub struct SlackClient {
+    http: reqwest::Client,
+    api_url: String,
+    scim_url: String,
+    token: Token,
+    retry: RetryPolicy,
+    calls: Mutex<BTreeMap<String, u64>>,
+    /// Per method: no request before this instant (set by a 429).
+    not_before: Mutex<HashMap<String, Instant>>,
+}
+
+fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    }
+}
+
+enum Attempt<T> {
+    Done(T),
+    /// Wait, then try again; the bool says whether it was a rate limit.
+    Retry(Option<Duration>, bool, SlackError),
+}
+
+impl SlackClient {
+    pub fn new(config: ClientConfig) -> Result<SlackClient, SlackError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("slack-uar/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|source| SlackError::Transport {
+                method: "client setup".into(),
+                attempts: 0,
+                source,
+            })?;
+        Ok(SlackClient {
+            http,
+            api_url: with_slash(&config.api_url),
+            scim_url: with_slash(&config.scim_url),
+            token: config.token,
+            retry: config.retry,
+            calls: Mutex::new(BTreeMap::new()),
+            not_before: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    pub fn scim_url(&self) -> &str {
+        &self.scim_url
+    }
+
+    /// Requests made so far, by method (every try counts).
+    pub fn calls_by_method(&self) -> BTreeMap<String, u64> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        self.calls.lock().unwrap().values().sum()
+    }
+
+    fn count(&self, method: &str) {
+        *self
+            .calls
+            .lock()
+            .unwrap()
+            .entry(method.to_owned())
+            .or_default() += 1;
+    }
+
+    async fn wait_for_gate(&self, method: &str) {
+        let until = self.not_before.lock().unwrap().get(method).copied();
+        if let Some(until) = until {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
+    fn close_gate(&self, method: &str, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut gates = self.not_before.lock().unwrap();
+        let gate = gates.entry(method.to_owned()).or_insert(until);
+        if *gate < until {
+            *gate = until;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .retry
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16));
+        let capped = exp.min(self.retry.max_delay);
+        // Jitter (up to a quarter) so that concurrent retries spread out.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        capped + capped / 4 * (nanos % 1000) / 1000
+    }
+
+    fn retry_after(&self, headers: &HeaderMap) -> Duration {
+        let secs = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1);
+        Duration::from_secs(secs).min(self.retry.max_retry_after)
+    }
+
+    /// Run `attempt` until it succeeds, fails for good, or the retry budget
+    /// is spent. `gate` names the rate-limit bucket.
+    async fn with_retries<T, F, Fut>(&self, gate: &str, mut attempt: F) -> Result<T, SlackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Attempt<T>, SlackError>>,
+    {
+        let mut transient = 0u32;
+        let mut limited = 0u32;
+        loop {
+            self.wait_for_gate(gate).await;
+            self.count(gate);
+            match attempt().await? {
+                Attempt::Done(v) => return Ok(v),
+                Attempt::Retry(wait, true, err) => {
+                    limited += 1;
+                    if limited > self.retry.max_rate_limit_waits {
+                        return Err(err);
+                    }
+                    let wait = wait.unwrap_or(Duration::from_secs(1));
+                    tracing::warn!(
+                        method = gate,
+                        seconds = wait.as_secs_f64(),
+                        "rate limited by Slack; waiting as Retry-After asks"
+                    );
+                    self.close_gate(gate, wait);
+                }
+                Attempt::Retry(_, false, err) => {
+                    transient += 1;
+                    if transient >= self.retry.max_attempts {
+                        return Err(err);
+                    }
+                    let wait = self.backoff(transient - 1);
+                    tracing::warn!(method = gate, error = %err, retry_in_ms = wait.as_millis() as u64, "transient failure; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Call a read method of the Web API and decode its answer.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<T, SlackError> {
+        let (body, _) = self.call_raw(method, params).await?;
+        decode(method, &body)
+    }
+
+    /// Like [`call`](Self::call), also returning the response headers.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<(Vec<u8>, HeaderMap), SlackError> {
+        let url = format!("{}{method}", self.api_url);
+        let limits = self.retry.clone();
+        self.with_retries(method, || {
+            let req = self
+                .http
+                .post(&url)
+                .bearer_auth(self.token.expose())
+                .form(params);
+            async move {
+                let attempts = limits.max_attempts;
+                let resp = match req.send().await {
+                    Ok(r) => r,
+                    Err(source) => {
+                        return Ok(Attempt::Retry(
+                            None,
+                            false,
+                            SlackError::Transport {
+                                method: method.into(),
+                                attempts,
+                                source,
+                            },
+                        ));
+                    }
+                };
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    return Ok(Attempt::Retry(
+                        Some(self.retry_after(&headers)),
+                        true,
+                        SlackError::RateLimited {
+                            method: method.into(),
+                            attempts: limits.max_rate_limit_waits,
+                        },
+                    ));
+                }
+                if status.is_server_error() {
+                    return Ok(Attempt::Retry(
+                        None,
+                        false,
+                        SlackError::Http {
+                            method: method.into(),
+                            status: status.as_u16(),
+                            attempts,
+                        },
+                    ));
+                }
+                let body = match resp.bytes().await {
+                    Ok(b) => b.to_vec(),
+                    Err(source) => {
+                        return Ok(Attempt::Retry(
+                            None,
+                            false,
+                            SlackError::Transport {
+                                method: method.into(),
+                                attempts,
+                                source,
+                            },
+                        ));
+                    }
+                };
+                let envelope: Result<wire::Envelope, _> = serde_json::from_slice(&body);
+                match envelope {
+                    Ok(env) if env.ok => Ok(Attempt::Done((body, headers))),
+                    Ok(env) => {
+                        let code = env.error.unwrap_or_else(|| "unknown_error".into());
+                        match code.as_str() {
+                            "ratelimited" => Ok(Attempt::Retry(
+                                Some(self.retry_after(&headers)),
+                                true,
+                                SlackError::RateLimited {
+                                    method: method.into(),
+                                    attempts: limits.max_rate_limit_waits,
+                                },
+                            )),
+                            "fatal_error"
+                            | "internal_error"
+                            | "service_unavailable"
+                            | "request_timeout" => Ok(Attempt::Retry(
+                                None,
+                                false,
+                                SlackError::ServerError {
+                                    method: method.into(),
+                                    code,
+                                    attempts,
+                                },
+                            )),
+                            _ => Err(SlackError::from_code(
+                                method,
+                                &code,
+                                env.needed,
+                                env.provided,
+                            )),
+                        }
+                    }
+                    Err(_) if !status.is_success() => Err(SlackError::Http {
+                        method: method.into(),
+                        status: status.as_u16(),
+                        attempts: 1,
+                    }),
+                    Err(e) => Err(SlackError::Decode {
+                        method: method.into(),
+                        detail: e.to_string(),
+                    }),
+                }
+            }
+        })
+        .await
+    }
+
+    /// `GET <scim-url>Users?count=1`: answers only on plans with SCIM
+    /// (Business+ and Enterprise Grid) and for tokens with the `admin` scope.
+    pub async fn scim_probe(&self) -> Result<ScimProbe, SlackError> {
+        const GATE: &str = "scim:GET Users";
+        let url = format!("{}Users?startIndex=1&count=1", self.scim_url);
+        let limits = self.retry.clone();
+        self.with_retries(GATE, || {
+            let req = self.http.get(&url).bearer_auth(self.token.expose());
+            async move {
+                let resp = match req.send().await {
+                    Ok(r) => r,
+                    Err(source) => {
+                        return Ok(Attempt::Retry(
+                            None,
+                            false,
+                            SlackError::Transport {
+                                method: GATE.into(),
+                                attempts: limits.max_attempts,
+                                source,
+                            },
+                        ));
+                    }
+                };
+                let status = resp.status();
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    return Ok(Attempt::Retry(
+                        Some(self.retry_after(resp.headers())),
+                        true,
+                        SlackError::RateLimited {
+                            method: GATE.into(),
+                            attempts: limits.max_rate_limit_waits,
+                        },
+                    ));
+                }
+                if status.is_server_error() {
+                    return Ok(Attempt::Retry(
+                        None,
+                        false,
+                        SlackError::Http {
+                            method: GATE.into(),
+                            status: status.as_u16(),
+                            attempts: limits.max_attempts,
+                        },
+                    ));
+                }
+                let body = resp.bytes().await.unwrap_or_default();
+                if status.is_success() {
+                    let list: wire::ScimList = decode(GATE, &body)?;
+                    return Ok(Attempt::Done(ScimProbe::Available {
+                        total_users: list.total_results,
+                    }));
+                }
+                Ok(Attempt::Done(ScimProbe::Unavailable {
+                    status: status.as_u16(),
+                    detail: scim_error_detail(&body),
+                }))
+            }
+        })
+        .await
+    }
+}
+
+/// The description of a SCIM error body, v1 (`Errors.description`) or v2
+/// (`detail`) form.
+fn scim_error_detail(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    v.pointer("/Errors/description")
+        .or_else(|| v.get("detail"))
+        .and_then(|d| d.as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect())
+}
+
+fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T, SlackError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| SlackError::Decode {
+        method: method.into(),
+        detail: format!("at {}: {}", e.path(), e.inner()),
+    })
+}

@@ -1,0 +1,137 @@
+//! What can go wrong talking to Slack, each with what to do about it.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum SlackError {
+    #[error(
+        "invalid_auth: Slack does not accept the token (calling {method}); check that SLACK_TOKEN \
+         holds the app's current user token, and that the workspace allows requests from this IP address"
+    )]
+    InvalidAuth { method: String },
+
+    #[error(
+        "not_authed: no token reached Slack (calling {method}); set SLACK_TOKEN or pass --token-file PATH"
+    )]
+    NotAuthed { method: String },
+
+    #[error(
+        "token_revoked: the token was revoked or its app was removed (calling {method}); \
+         reinstall the app and use the new user token"
+    )]
+    TokenRevoked { method: String },
+
+    #[error(
+        "account_inactive: the token belongs to a deactivated user or workspace (calling {method}); \
+         use a token installed by an active admin"
+    )]
+    AccountInactive { method: String },
+
+    #[error(
+        "missing_scope: the token lacks {needed} (needed by {method}); add it under OAuth & Permissions \
+         of the Slack app and reinstall the app{}",
+        provided.as_ref().map(|p| format!(" (the token has: {p})")).unwrap_or_default()
+    )]
+    MissingScope {
+        method: String,
+        needed: String,
+        provided: Option<String>,
+    },
+
+    #[error(
+        "not_allowed_token_type: {method} does not accept this kind of token; use a user token \
+         (xoxp-...) installed by a workspace admin, not a bot token"
+    )]
+    NotAllowedTokenType { method: String },
+
+    #[error(
+        "ratelimited: Slack kept rate-limiting {method} after {attempts} waits; another app may be \
+         using the same limits: wait a few minutes and run again"
+    )]
+    RateLimited { method: String, attempts: u32 },
+
+    #[error(
+        "{code}: Slack failed on {method} {attempts} times in a row; the fault is on Slack's side: \
+         try again later (status: https://slack-status.com)"
+    )]
+    ServerError {
+        method: String,
+        code: String,
+        attempts: u32,
+    },
+
+    #[error(
+        "HTTP {status} from Slack for {method}, {attempts} times in a row; try again later, and check --api-url / --scim-url if it persists"
+    )]
+    Http {
+        method: String,
+        status: u16,
+        attempts: u32,
+    },
+
+    #[error(
+        "could not reach Slack for {method} ({attempts} tries); check the network and --api-url / --scim-url"
+    )]
+    Transport {
+        method: String,
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
+
+    #[error("{code}: Slack refused {method}{}", detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Api {
+        method: String,
+        code: String,
+        detail: Option<String>,
+    },
+
+    #[error(
+        "Slack's answer to {method} could not be read ({detail}); if --api-url points at a proxy, check it"
+    )]
+    Decode { method: String, detail: String },
+}
+
+impl SlackError {
+    /// The Slack error code, where Slack gave one.
+    pub fn code(&self) -> Option<&str> {
+        Some(match self {
+            SlackError::InvalidAuth { .. } => "invalid_auth",
+            SlackError::NotAuthed { .. } => "not_authed",
+            SlackError::TokenRevoked { .. } => "token_revoked",
+            SlackError::AccountInactive { .. } => "account_inactive",
+            SlackError::MissingScope { .. } => "missing_scope",
+            SlackError::NotAllowedTokenType { .. } => "not_allowed_token_type",
+            SlackError::RateLimited { .. } => "ratelimited",
+            SlackError::ServerError { code, .. } | SlackError::Api { code, .. } => code,
+            _ => return None,
+        })
+    }
+
+    /// Map an `{"ok": false, "error": ...}` answer to its typed error.
+    pub fn from_code(
+        method: &str,
+        code: &str,
+        needed: Option<String>,
+        provided: Option<String>,
+    ) -> SlackError {
+        let method = method.to_owned();
+        match code {
+            "invalid_auth" => SlackError::InvalidAuth { method },
+            "not_authed" => SlackError::NotAuthed { method },
+            "token_revoked" | "token_expired" => SlackError::TokenRevoked { method },
+            "account_inactive" => SlackError::AccountInactive { method },
+            "missing_scope" => SlackError::MissingScope {
+                method,
+                needed: needed.unwrap_or_else(|| "a scope Slack did not name".into()),
+                provided,
+            },
+            "not_allowed_token_type" => SlackError::NotAllowedTokenType { method },
+            other => SlackError::Api {
+                method,
+                code: other.to_owned(),
+                detail: None,
+            },
+        }
+    }
+}

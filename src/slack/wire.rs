@@ -1,0 +1,259 @@
+//! Slack's JSON on the wire, for the methods slack-uar reads, shared by the
+//! client and the sandbox. Slack adds fields freely and omits others, so
+//! every field a reviewer does not strictly need is optional, unknown fields
+//! are ignored, and a missing boolean flag reads as false.
+
+use serde::{Deserialize, Serialize};
+
+/// The part of every Web API response that says whether it worked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Envelope {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// With `missing_scope`: the scope(s) the method needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needed: Option<String>,
+    /// With `missing_scope`: the scopes the token has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provided: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ResponseMetadata {
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
+/// `auth.test`: who the token belongs to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuthTest {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+}
+
+/// `team.info`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamInfo {
+    pub team: Team,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Team {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub email_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_name: Option<String>,
+}
+
+/// One page of `users.list`. Members stay raw JSON so that the snapshot
+/// keeps exactly what Slack said; [`User`] is the typed view of one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UsersPage {
+    #[serde(default)]
+    pub members: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+/// `users.info`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub user: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub is_app_user: bool,
+    #[serde(default)]
+    pub is_workflow_bot: bool,
+    #[serde(default)]
+    pub is_admin: bool,
+    #[serde(default)]
+    pub is_owner: bool,
+    #[serde(default)]
+    pub is_primary_owner: bool,
+    #[serde(default)]
+    pub is_restricted: bool,
+    #[serde(default)]
+    pub is_ultra_restricted: bool,
+    #[serde(default)]
+    pub is_invited_user: bool,
+    #[serde(default)]
+    pub has_2fa: Option<bool>,
+    #[serde(default)]
+    pub tz: Option<String>,
+    #[serde(default)]
+    pub updated: Option<i64>,
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    #[serde(default)]
+    pub enterprise_user: Option<EnterpriseUser>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EnterpriseUser {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub enterprise_id: Option<String>,
+    #[serde(default)]
+    pub is_admin: bool,
+    #[serde(default)]
+    pub is_owner: bool,
+    #[serde(default)]
+    pub is_primary_owner: bool,
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// `usergroups.list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UsergroupsList {
+    #[serde(default)]
+    pub usergroups: Vec<Usergroup>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Usergroup {
+    pub id: String,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Non-zero when the group is disabled.
+    #[serde(default)]
+    pub date_delete: i64,
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Slack's own examples send this as a number or a string.
+    #[serde(default)]
+    pub user_count: Option<serde_json::Value>,
+}
+
+impl Usergroup {
+    pub fn is_disabled(&self) -> bool {
+        self.date_delete != 0
+    }
+}
+
+/// A SCIM v2 list response; slack-uar reads only its size when it probes
+/// whether the plan has SCIM.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScimList {
+    #[serde(rename = "totalResults", default)]
+    pub total_results: u64,
+    #[serde(rename = "Resources", default)]
+    pub resources: Vec<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The client must accept every shape Slack is recorded sending: the
+    //! Java SDK's masked union of all fields ever seen, and the OpenAPI
+    //! examples (which omit fields and send `user_count` as a string).
+    use super::*;
+
+    fn fixture(path: &str) -> serde_json::Value {
+        let full = format!(
+            "{}/tests/fixtures/slack-samples/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&full).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn accepts_recorded_users_list_shapes() {
+        let sdk: UsersPage = serde_json::from_value(fixture("java-sdk/users.list.json")).unwrap();
+        let u: User = serde_json::from_value(sdk.members[0].clone()).unwrap();
+        assert_eq!(
+            u.enterprise_user.unwrap().enterprise_id.unwrap(),
+            "E00000000"
+        );
+        let spec = fixture("openapi/users.list.json");
+        let page: UsersPage = serde_json::from_value(spec["success_example"].clone()).unwrap();
+        assert_eq!(page.members.len(), 2);
+        assert_eq!(
+            page.response_metadata.unwrap().next_cursor,
+            "dXNlcjpVMEc5V0ZYTlo="
+        );
+        for m in page.members {
+            let u: User = serde_json::from_value(m).unwrap();
+            assert!(u.is_admin);
+            assert!(!u.is_app_user, "missing is_app_user reads as false");
+        }
+    }
+
+    #[test]
+    fn accepts_recorded_usergroups_team_and_auth_shapes() {
+        let groups: UsergroupsList =
+            serde_json::from_value(fixture("java-sdk/usergroups.list.json")).unwrap();
+        assert_eq!(groups.usergroups[0].users.len(), 2);
+        let spec = fixture("openapi/usergroups.list.json");
+        let groups: UsergroupsList =
+            serde_json::from_value(spec["success_example"].clone()).unwrap();
+        assert!(!groups.usergroups.is_empty());
+        let _: TeamInfo = serde_json::from_value(fixture("java-sdk/team.info.json")).unwrap();
+        let _: TeamInfo =
+            serde_json::from_value(fixture("openapi/team.info.json")["success_example"].clone())
+                .unwrap();
+        let auth: AuthTest = serde_json::from_value(fixture("java-sdk/auth.test.json")).unwrap();
+        assert_eq!(auth.enterprise_id.as_deref(), Some("E00000000"));
+        let _: ScimList = serde_json::from_value(fixture("java-sdk/scim.v2.Users.json")).unwrap();
+        let env: Envelope =
+            serde_json::from_value(fixture("openapi/users.list.json")["error_example"].clone())
+                .unwrap();
+        assert_eq!(env.error.as_deref(), Some("invalid_cursor"));
+    }
+}

@@ -1,0 +1,363 @@
+//! The SQLite database: opening it (created 0600, WAL, foreign keys),
+//! refusing files that are not ours or come from a newer slack-uar,
+//! applying the append-only migrations of `migrations/`, and the writer lock
+//! that lets only one sync (or apply) write at a time.
+
+mod snapshot;
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use thiserror::Error;
+
+pub use snapshot::{
+    AccountCount, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo, SnapshotSummary,
+    SnapshotWriter, UserRow,
+};
+
+/// Written into the file header so that slack-uar never mistakes another
+/// SQLite file for its own ("SUAR").
+const APPLICATION_ID: i32 = 0x5355_4152;
+
+/// Append-only: a released migration is never edited; a change is a new file.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_snapshots",
+    include_str!("../../migrations/0001_snapshots.sql"),
+)];
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "no database at {path}; run `slack-uar sync` first, or point --db / SLACK_UAR_DB at an existing one"
+    )]
+    Missing { path: PathBuf },
+
+    #[error("cannot create the database {path}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot open the database {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("{path} is not a slack-uar database; point --db at the file slack-uar created")]
+    NotOurs { path: PathBuf },
+
+    #[error(
+        "{path} was written by a newer slack-uar (schema version {found}, this build knows up to {known}); \
+         upgrade slack-uar to use this database"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error(
+        "another slack-uar process is writing to {path} (it holds {lock}); wait for it to finish and run again"
+    )]
+    Busy { path: PathBuf, lock: PathBuf },
+
+    #[error("cannot lock {lock}")]
+    Lock {
+        lock: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("no snapshot {id} in the database; `slack-uar snapshots` lists them")]
+    NoSnapshot { id: i64 },
+
+    #[error(
+        "snapshot {id} was marked failed while this sync ran (another process judged it abandoned); run the sync again"
+    )]
+    LostSnapshot { id: i64 },
+
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Whether opening may create a new database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    Create,
+    Existing,
+}
+
+/// Held while a process writes snapshots or revocations; released by the OS
+/// when the process ends, however it ends.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: File,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        if !path.exists() {
+            if mode == OpenMode::Existing {
+                return Err(StoreError::Missing { path: path.into() });
+            }
+            create_private(path).map_err(|source| StoreError::Create {
+                path: path.into(),
+                source,
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.into(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.into(),
+        };
+        store.check_identity()?;
+        store.conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 10000;",
+        )?;
+        store.migrate()?;
+        store.recover_interrupted()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_identity(&self) -> Result<(), StoreError> {
+        let not_ours = |e: rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                StoreError::NotOurs {
+                    path: self.path.clone(),
+                }
+            }
+            other => StoreError::Sql(other),
+        };
+        let app_id: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(not_ours)?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(not_ours)?;
+        if app_id == 0 && tables == 0 {
+            self.conn
+                .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))?;
+        } else if app_id != APPLICATION_ID {
+            return Err(StoreError::NotOurs {
+                path: self.path.clone(),
+            });
+        }
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Another process may have migrated while this one waited.
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now > i as i64 {
+                continue;
+            }
+            tracing::info!(migration = name, "migrating database");
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    }
+
+    /// Take the writer lock, or say who holds it.
+    pub fn lock_writer(&self) -> Result<WriterLock, StoreError> {
+        self.try_lock_writer()?.ok_or_else(|| StoreError::Busy {
+            path: self.path.clone(),
+            lock: self.lock_path(),
+        })
+    }
+
+    fn try_lock_writer(&self) -> Result<Option<WriterLock>, StoreError> {
+        let lock = self.lock_path();
+        let file = open_private(&lock).map_err(|source| StoreError::Lock {
+            lock: lock.clone(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(WriterLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Lock { lock, source }),
+        }
+    }
+
+    /// A snapshot still `running` while nobody holds the writer lock belongs
+    /// to a process that died (killed, crashed, power lost): mark it failed.
+    fn recover_interrupted(&self) -> Result<(), StoreError> {
+        let running: i64 = self.conn.query_row(
+            "SELECT count(*) FROM snapshot WHERE status = 'running'",
+            [],
+            |r| r.get(0),
+        )?;
+        if running == 0 {
+            return Ok(());
+        }
+        if let Some(_lock) = self.try_lock_writer()? {
+            self.mark_abandoned()?;
+        }
+        Ok(())
+    }
+
+    fn mark_abandoned(&self) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE snapshot SET status = 'failed', finished_at = ?1,
+                    error = 'interrupted: the process ended before the sync finished (killed or crashed); nothing of it is used'
+             WHERE status = 'running'",
+            [snapshot::now_rfc3339()],
+        )?;
+        if n > 0 {
+            tracing::warn!(
+                snapshots = n,
+                "marked interrupted syncs as failed; their partial data was rolled back"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+#[cfg(unix)]
+fn open_private(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_private_file_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = Store::open(&path, OpenMode::Create).unwrap();
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(store);
+        // Opening again is a no-op migration.
+        Store::open(&path, OpenMode::Existing).unwrap();
+    }
+
+    #[test]
+    fn refuses_newer_and_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = Store::open(&path, OpenMode::Create).unwrap();
+        store
+            .conn
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        drop(store);
+        let err = Store::open(&path, OpenMode::Existing).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
+        let err = Store::open(&other, OpenMode::Existing).err().unwrap();
+        assert!(matches!(err, StoreError::NotOurs { .. }), "{err}");
+
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "this is not a database at all, just some text").unwrap();
+        let err = Store::open(&text, OpenMode::Existing).err().unwrap();
+        assert!(matches!(err, StoreError::NotOurs { .. }), "{err}");
+    }
+
+    #[test]
+    fn second_writer_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
+        let _held = store.lock_writer().unwrap();
+        let err = store.lock_writer().unwrap_err();
+        assert!(matches!(err, StoreError::Busy { .. }));
+    }
+}

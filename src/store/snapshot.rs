@@ -1,0 +1,452 @@
+//! Writing one snapshot atomically, and reading snapshots back.
+//!
+//! A sync first commits a `running` row (so `snapshots` shows it), then
+//! writes all of its data inside one transaction and flips the row to
+//! `complete` in that same transaction. If the process errors, the data is
+//! rolled back and the row says `failed` and why; if it is killed, SQLite
+//! rolls the transaction back on the next open and the row is marked failed
+//! by [`Store::recover_interrupted`](super::Store). No partial snapshot can
+//! ever read as complete.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Store, StoreError, WriterLock};
+use crate::model::{self, Account, Plan};
+use crate::slack::wire;
+
+/// Bumped when [`Account::from_wire`] changes what it derives from the same
+/// raw JSON, so that old records are not reused with stale columns.
+const DERIVATION_VERSION: &str = "account-v1";
+
+pub(crate) fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub struct NewSnapshot {
+    pub label: Option<String>,
+    pub api_url: String,
+    pub scim_url: String,
+}
+
+/// What is known only when the sync ends.
+#[derive(Debug)]
+pub struct Completion {
+    pub plan: Plan,
+    pub plan_evidence: String,
+    pub api_calls: u64,
+    pub api_calls_by_method: BTreeMap<String, u64>,
+    pub token_user_id: Option<String>,
+    pub token_team_id: Option<String>,
+    pub enterprise_id: Option<String>,
+}
+
+pub struct SnapshotWriter<'a> {
+    store: &'a mut Store,
+    id: i64,
+    _lock: WriterLock,
+    /// Accounts that can hold grants, for user-group grants.
+    holders: HashSet<String>,
+    open: bool,
+}
+
+impl Store {
+    /// Start a snapshot: commit its `running` row, then open the transaction
+    /// that will hold all of its data.
+    pub fn begin_snapshot(
+        &mut self,
+        new: NewSnapshot,
+        lock: WriterLock,
+    ) -> Result<SnapshotWriter<'_>, StoreError> {
+        // Holding the lock, any other `running` row is an abandoned one.
+        self.mark_abandoned()?;
+        self.conn.execute(
+            "INSERT INTO snapshot (label, status, started_at, api_url, scim_url, tool_version)
+             VALUES (?1, 'running', ?2, ?3, ?4, ?5)",
+            params![
+                new.label,
+                now_rfc3339(),
+                new.api_url,
+                new.scim_url,
+                env!("CARGO_PKG_VERSION")
+            ],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(SnapshotWriter {
+            store: self,
+            id,
+            _lock: lock,
+            holders: HashSet::new(),
+            open: true,
+        })
+    }
+}
+
+/// One user as Slack sent it: the typed view and the exact JSON.
+pub struct UserRow<'a> {
+    pub user: wire::User,
+    pub raw: &'a serde_json::Value,
+}
+
+impl SnapshotWriter<'_> {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Store one page of users and their workspace grants. `default_team`
+    /// is used when Slack omits a user's `team_id`.
+    pub fn add_users(&mut self, default_team: &str, users: &[UserRow]) -> Result<(), StoreError> {
+        let conn = &self.store.conn;
+        let mut upsert = conn.prepare_cached(
+            "INSERT INTO user_record (sha256, user_id, team_id, name, real_name, display_name, email,
+                 title, account_type, account_status, is_admin, is_owner, is_primary_owner,
+                 is_app_user, has_2fa, tz, updated_at, raw_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256
+             RETURNING id",
+        )?;
+        let mut member = conn.prepare_cached(
+            "INSERT INTO snapshot_user (snapshot_id, user_id, record_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut grant = conn.prepare_cached(
+            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for row in users {
+            let account = Account::from_wire(&row.user);
+            let raw = row.raw.to_string();
+            let mut hasher = Sha256::new();
+            hasher.update(DERIVATION_VERSION.as_bytes());
+            hasher.update(b"\n");
+            hasher.update(raw.as_bytes());
+            let digest = hasher.finalize();
+            let updated_at = account
+                .updated
+                .and_then(|t| Utc.timestamp_opt(t, 0).single())
+                .map(rfc3339);
+            let record_id: i64 = upsert.query_row(
+                params![
+                    digest.as_slice(),
+                    account.user_id,
+                    account.team_id,
+                    account.name,
+                    account.real_name,
+                    account.display_name,
+                    account.email,
+                    account.title,
+                    account.account_type.as_str(),
+                    account.status.as_str(),
+                    account.is_admin,
+                    account.is_owner,
+                    account.is_primary_owner,
+                    account.is_app_user,
+                    account.has_2fa,
+                    account.tz,
+                    updated_at,
+                    raw,
+                ],
+                |r| r.get(0),
+            )?;
+            member.execute(params![self.id, account.user_id, record_id])?;
+            let team = account.team_id.as_deref().unwrap_or(default_team);
+            for e in account.workspace_entitlements(team) {
+                grant.execute(params![self.id, account.user_id, e.to_string(), team])?;
+            }
+            if account.holds_grants() {
+                self.holders.insert(account.user_id);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn add_workspace(&mut self, team: &wire::Team) -> Result<(), StoreError> {
+        let raw = serde_json::to_string(team).expect("a team serializes");
+        self.store.conn.execute(
+            "INSERT INTO workspace (snapshot_id, team_id, name, domain, enterprise_id, raw_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                self.id,
+                team.id,
+                team.name,
+                team.domain,
+                team.enterprise_id,
+                raw
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Store user groups, every listed member, and the grants of enabled
+    /// groups to accounts that can hold grants. Call after all users.
+    /// Returns the number of listed members unknown to `users.list`.
+    pub fn add_usergroups(
+        &mut self,
+        default_team: &str,
+        groups: &[wire::Usergroup],
+    ) -> Result<u64, StoreError> {
+        let conn = &self.store.conn;
+        let mut group_stmt = conn.prepare_cached(
+            "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, handle, name, description, is_disabled, raw_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut member_stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO usergroup_member (snapshot_id, usergroup_id, user_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut grant_stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let known: HashSet<String> = {
+            let mut s =
+                conn.prepare_cached("SELECT user_id FROM snapshot_user WHERE snapshot_id = ?1")?;
+            s.query_map([self.id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut unknown = 0;
+        for g in groups {
+            let team = g
+                .team_id
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .unwrap_or(default_team);
+            let raw = serde_json::to_string(g).expect("a group serializes");
+            group_stmt.execute(params![
+                self.id,
+                g.id,
+                team,
+                g.handle,
+                g.name,
+                g.description,
+                g.is_disabled(),
+                raw
+            ])?;
+            for u in &g.users {
+                if u.is_empty() {
+                    continue;
+                }
+                if !known.contains(u) {
+                    unknown += 1;
+                }
+                member_stmt.execute(params![self.id, g.id, u])?;
+            }
+            for grant in model::usergroup_grants(g, team, |u| self.holders.contains(u)) {
+                grant_stmt.execute(params![
+                    self.id,
+                    grant.user_id,
+                    grant.entitlement.to_string(),
+                    grant.workspace_id
+                ])?;
+            }
+        }
+        Ok(unknown)
+    }
+
+    /// Mark the snapshot complete and commit everything.
+    pub fn complete(mut self, done: Completion) -> Result<i64, StoreError> {
+        let by_method = serde_json::to_string(&done.api_calls_by_method).expect("a map serializes");
+        let n = self.store.conn.execute(
+            "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,
+                    api_calls = ?5, api_calls_by_method = ?6, token_user_id = ?7, token_team_id = ?8,
+                    enterprise_id = ?9
+             WHERE id = ?1 AND status = 'running'",
+            params![
+                self.id,
+                now_rfc3339(),
+                done.plan.as_str(),
+                done.plan_evidence,
+                done.api_calls as i64,
+                by_method,
+                done.token_user_id,
+                done.token_team_id,
+                done.enterprise_id
+            ],
+        )?;
+        if n != 1 {
+            return Err(StoreError::LostSnapshot { id: self.id });
+        }
+        self.store.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(self.id)
+    }
+
+    /// Roll back everything written and record why the sync failed.
+    pub fn fail(mut self, reason: &str, api_calls: u64) -> Result<(), StoreError> {
+        self.rollback_and_mark(reason, api_calls)
+    }
+
+    fn rollback_and_mark(&mut self, reason: &str, api_calls: u64) -> Result<(), StoreError> {
+        if !self.open {
+            return Ok(());
+        }
+        self.open = false;
+        self.store.conn.execute_batch("ROLLBACK")?;
+        self.store.conn.execute(
+            "UPDATE snapshot SET status = 'failed', finished_at = ?2, error = ?3, api_calls = ?4
+             WHERE id = ?1 AND status = 'running'",
+            params![self.id, now_rfc3339(), reason, api_calls as i64],
+        )?;
+        Ok(())
+    }
+}
+
+impl Drop for SnapshotWriter<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.rollback_and_mark("interrupted: the sync stopped before it finished", 0);
+        }
+    }
+}
+
+/// Counts of one snapshot, as CONTRACT.md's `snapshots --format json` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotCounts {
+    pub users: i64,
+    pub workspaces: i64,
+    pub usergroups: i64,
+    pub grants: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotInfo {
+    pub id: i64,
+    pub label: Option<String>,
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub plan: Option<String>,
+    pub api_calls: i64,
+    pub counts: SnapshotCounts,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountCount {
+    pub account_type: String,
+    pub account_status: String,
+    pub count: i64,
+}
+
+/// What `sync` reports about the snapshot it made.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotSummary {
+    pub snapshot: SnapshotInfo,
+    pub plan_evidence: Option<String>,
+    pub accounts: Vec<AccountCount>,
+    pub admins: i64,
+    pub owners: i64,
+    pub guests: i64,
+    pub grants_by_kind: BTreeMap<String, i64>,
+}
+
+const SNAPSHOT_COLUMNS: &str =
+    "s.id, s.label, s.status, s.started_at, s.finished_at, s.plan, s.api_calls, s.error,
+    (SELECT count(*) FROM snapshot_user x WHERE x.snapshot_id = s.id),
+    (SELECT count(*) FROM workspace x WHERE x.snapshot_id = s.id),
+    (SELECT count(*) FROM usergroup x WHERE x.snapshot_id = s.id),
+    (SELECT count(*) FROM access_grant x WHERE x.snapshot_id = s.id)";
+
+fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
+    Ok(SnapshotInfo {
+        id: r.get(0)?,
+        label: r.get(1)?,
+        status: r.get(2)?,
+        started_at: r.get(3)?,
+        finished_at: r.get(4)?,
+        plan: r.get(5)?,
+        api_calls: r.get(6)?,
+        error: r.get(7)?,
+        counts: SnapshotCounts {
+            users: r.get(8)?,
+            workspaces: r.get(9)?,
+            usergroups: r.get(10)?,
+            grants: r.get(11)?,
+        },
+    })
+}
+
+impl Store {
+    pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshot s ORDER BY s.id"
+        ))?;
+        let rows = stmt.query_map([], snapshot_info)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn snapshot(&self, id: i64) -> Result<SnapshotInfo, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshot s WHERE s.id = ?1"),
+                [id],
+                snapshot_info,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSnapshot { id })
+    }
+
+    pub fn summary(&self, id: i64) -> Result<SnapshotSummary, StoreError> {
+        let snapshot = self.snapshot(id)?;
+        let plan_evidence = self.conn.query_row(
+            "SELECT plan_evidence FROM snapshot WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(
+            "SELECT account_type, account_status, count(*) FROM snapshot_users
+             WHERE snapshot_id = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let accounts = stmt
+            .query_map([id], |r| {
+                Ok(AccountCount {
+                    account_type: r.get(0)?,
+                    account_status: r.get(1)?,
+                    count: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let count = |sql: &str| -> Result<i64, StoreError> {
+            Ok(self.conn.query_row(sql, [id], |r| r.get(0))?)
+        };
+        let admins = count(
+            "SELECT count(DISTINCT user_id) FROM access_grant WHERE snapshot_id = ?1 AND entitlement LIKE 'workspace:%:admin'",
+        )?;
+        let owners = count(
+            "SELECT count(DISTINCT user_id) FROM access_grant WHERE snapshot_id = ?1 AND entitlement LIKE 'workspace:%:owner'",
+        )?;
+        let guests = count(
+            "SELECT count(*) FROM snapshot_users WHERE snapshot_id = ?1 AND account_status != 'deactivated'
+               AND account_type IN ('multi_channel_guest', 'single_channel_guest')",
+        )?;
+        let mut grants_by_kind = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entitlement FROM access_grant WHERE snapshot_id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let key: String = r.get(0)?;
+            let kind = key
+                .parse::<model::Entitlement>()
+                .map(|e| e.kind())
+                .unwrap_or("unknown");
+            *grants_by_kind.entry(kind.to_owned()).or_insert(0) += 1;
+        }
+        Ok(SnapshotSummary {
+            snapshot,
+            plan_evidence,
+            accounts,
+            admins,
+            owners,
+            guests,
+            grants_by_kind,
+        })
+    }
+}
