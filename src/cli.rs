@@ -26,15 +26,21 @@ pub const DEFAULT_SCIM_URL: &str = "https://api.slack.com/scim/v2/";
 )]
 pub struct Cli {
     /// The slack-uar database (SQLite). Created with mode 0600 when missing.
-    #[arg(long, global = true, env = "SLACK_UAR_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_UAR_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
 
     /// Base URL of Slack's Web API; a method's URL is this plus its name.
-    #[arg(long, global = true, env = "SLACK_API_URL", value_name = "URL", default_value = DEFAULT_API_URL)]
+    #[arg(long, global = true, env = "SLACK_API_URL", hide_env_values = true, value_name = "URL", default_value = DEFAULT_API_URL)]
     pub api_url: String,
 
     /// Base URL of Slack's SCIM API (v2).
-    #[arg(long, global = true, env = "SLACK_SCIM_URL", value_name = "URL", default_value = DEFAULT_SCIM_URL)]
+    #[arg(long, global = true, env = "SLACK_SCIM_URL", hide_env_values = true, value_name = "URL", default_value = DEFAULT_SCIM_URL)]
     pub scim_url: String,
 
     /// Read the Slack token from this file instead of SLACK_TOKEN.

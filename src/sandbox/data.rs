@@ -200,7 +200,7 @@ fn generated_user(team_id: &str, i: usize) -> Value {
         "is_admin": admin && !guest && !bot, "is_owner": owner, "is_primary_owner": primary,
         "is_restricted": guest, "is_ultra_restricted": single,
         "is_bot": bot, "is_app_user": false, "updated": 1_700_000_000 + i as i64,
-        "has_2fa": i % 3 != 0,
+        "has_2fa": !i.is_multiple_of(3),
         "profile": {
             "title": "Engineer", "phone": "", "skype": "",
             "real_name": format!("User {i}"), "real_name_normalized": format!("User {i}"),

@@ -202,11 +202,15 @@ impl Sandbox {
     }
 }
 
+/// A method's behaviour: the org, the caller's token and the arguments in;
+/// the answer (without `ok`) or a Slack error out.
+type Handler = fn(&OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Value, ApiError>;
+
 /// What a Web API method needs and does.
 struct MethodSpec {
     scope: Option<&'static str>,
     user_token_only: bool,
-    handler: fn(&OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Value, ApiError>,
+    handler: Handler,
 }
 
 fn method_spec(method: &str) -> Option<MethodSpec> {
@@ -236,10 +240,10 @@ fn api_error(code: &'static str) -> ApiError {
 
 fn slack_json(status: StatusCode, body: Value, token: Option<&TokenSpec>) -> Response {
     let mut resp = (status, axum::Json(body)).into_response();
-    if let Some(t) = token {
-        if let Ok(v) = HeaderValue::from_str(&t.scopes.join(",")) {
-            resp.headers_mut().insert("x-oauth-scopes", v);
-        }
+    if let Some(t) = token
+        && let Ok(v) = HeaderValue::from_str(&t.scopes.join(","))
+    {
+        resp.headers_mut().insert("x-oauth-scopes", v);
     }
     resp
 }
@@ -312,10 +316,8 @@ fn params_of(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> HashMa
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
-        if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
-            params.extend(form);
-        }
+    if is_form && let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
+        params.extend(form);
     }
     params
 }
@@ -330,10 +332,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Find the token and check that it may be used at all.
-fn authenticate<'a>(
-    org: &'a OrgData,
-    token: Option<String>,
-) -> Result<&'a TokenSpec, &'static str> {
+fn authenticate(org: &OrgData, token: Option<String>) -> Result<&TokenSpec, &'static str> {
     let token = token.ok_or("not_authed")?;
     let spec = org
         .tokens
@@ -355,10 +354,10 @@ async fn web_api(
     body: Bytes,
 ) -> Response {
     shared.count(&method);
-    if let Some(fault) = shared.take_fault(&method) {
-        if let Some(resp) = fault_response(fault).await {
-            return resp;
-        }
+    if let Some(fault) = shared.take_fault(&method)
+        && let Some(resp) = fault_response(fault).await
+    {
+        return resp;
     }
     let org = shared.org();
     let params = params_of(query, &headers, &body);
@@ -373,10 +372,10 @@ async fn web_api(
     if spec.user_token_only && token.kind != TokenKind::User {
         return slack_error("not_allowed_token_type", None, Some(token));
     }
-    if let Some(scope) = spec.scope {
-        if !token.scopes.iter().any(|s| s == scope) {
-            return slack_error("missing_scope", Some(scope.to_owned()), Some(token));
-        }
+    if let Some(scope) = spec.scope
+        && !token.scopes.iter().any(|s| s == scope)
+    {
+        return slack_error("missing_scope", Some(scope.to_owned()), Some(token));
     }
     match (spec.handler)(&org, token, &params) {
         Ok(mut body) => {
@@ -436,10 +435,10 @@ pub fn decode_cursor(cursor: &str) -> Option<usize> {
 }
 
 fn strip_email_unless_scoped(mut user: Value, token: &TokenSpec) -> Value {
-    if !token.scopes.iter().any(|s| s == "users:read.email") {
-        if let Some(p) = user.get_mut("profile").and_then(|p| p.as_object_mut()) {
-            p.remove("email");
-        }
+    if !token.scopes.iter().any(|s| s == "users:read.email")
+        && let Some(p) = user.get_mut("profile").and_then(|p| p.as_object_mut())
+    {
+        p.remove("email");
     }
     user
 }
@@ -568,10 +567,10 @@ async fn scim_users(
     headers: HeaderMap,
 ) -> Response {
     shared.count(SCIM_USERS);
-    if let Some(fault) = shared.take_fault(SCIM_USERS) {
-        if let Some(resp) = fault_response(fault).await {
-            return resp;
-        }
+    if let Some(fault) = shared.take_fault(SCIM_USERS)
+        && let Some(resp) = fault_response(fault).await
+    {
+        return resp;
     }
     let org = shared.org();
     let token = match authenticate(&org, bearer(&headers)) {

@@ -1,0 +1,8 @@
+//! The one integration-test binary: it runs the real `slack-uar` against
+//! the real sandbox over loopback, then opens the database to check.
+
+mod harness;
+
+mod help;
+mod sandbox;
+mod sync;

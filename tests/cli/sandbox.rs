@@ -1,0 +1,282 @@
+//! The sandbox must answer as Slack does: its responses are checked against
+//! the shapes Slack is recorded sending (the Java SDK's samples and the
+//! OpenAPI spec in tests/fixtures/slack-samples), and its protocol
+//! behaviour (errors, cursors, 429, scopes header) against Slack's docs.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::harness::Sandbox;
+
+fn fixture(path: &str) -> Value {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/slack-samples")
+        .join(path);
+    serde_json::from_str(&std::fs::read_to_string(full).unwrap()).unwrap()
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Every field the sandbox sends must be one Slack sends, with the same
+/// JSON type (Slack also sends null in place of most values).
+fn assert_shape(ours: &Value, slack: &Value, path: &str) {
+    if ours.is_null() {
+        return;
+    }
+    assert_eq!(kind(ours), kind(slack), "{path}: type differs from Slack's");
+    match (ours, slack) {
+        (Value::Object(o), Value::Object(s)) if !s.is_empty() => {
+            for (k, v) in o {
+                let Some(sv) = s.get(k) else {
+                    panic!("{path}.{k}: Slack's recorded shape has no such field");
+                };
+                assert_shape(v, sv, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(o), Value::Array(s)) if !s.is_empty() => {
+            for (i, v) in o.iter().enumerate() {
+                // Slack's masked samples union the element shapes.
+                let merged = s.iter().fold(json!({}), |mut acc, e| {
+                    if let (Some(a), Some(b)) = (acc.as_object_mut(), e.as_object()) {
+                        a.extend(b.clone());
+                        acc
+                    } else {
+                        e.clone()
+                    }
+                });
+                assert_shape(v, &merged, &format!("{path}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The union of a user object's fields across Slack's recorded samples.
+fn slack_user_shape() -> Value {
+    let mut user = fixture("java-sdk/users.list.json")["members"][0].clone();
+    let info = fixture("java-sdk/users.info.json")["user"].clone();
+    for (k, v) in info.as_object().unwrap() {
+        user.as_object_mut()
+            .unwrap()
+            .entry(k.clone())
+            .or_insert(v.clone());
+    }
+    user
+}
+
+fn call(
+    sb: &Sandbox,
+    method: &str,
+    token: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = Sandbox::http()
+        .post(format!("{}{method}", sb.api_url))
+        .form(form);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.json().unwrap())
+}
+
+#[test]
+fn responses_have_slacks_recorded_shapes() {
+    let sb = Sandbox::bundled();
+    let t = Some(sb.token.as_str());
+
+    let (_, headers, page) = call(&sb, "users.list", t, &[("limit", "1000")]);
+    assert_eq!(page["ok"], true);
+    let mut slack = fixture("java-sdk/users.list.json");
+    slack["ok"] = json!(true);
+    slack["members"] = json!([slack_user_shape()]);
+    assert_shape(&page, &slack, "users.list");
+    assert_eq!(page["members"].as_array().unwrap().len(), 67);
+    assert!(headers.get("x-oauth-scopes").is_some());
+
+    let (_, _, groups) = call(
+        &sb,
+        "usergroups.list",
+        t,
+        &[
+            ("include_users", "true"),
+            ("include_disabled", "true"),
+            ("include_count", "true"),
+        ],
+    );
+    let mut slack = fixture("java-sdk/usergroups.list.json");
+    slack["ok"] = json!(true);
+    assert_shape(&groups, &slack, "usergroups.list");
+
+    for method in ["auth.test", "team.info"] {
+        let (_, _, body) = call(&sb, method, t, &[]);
+        let mut slack = fixture(&format!("java-sdk/{method}.json"));
+        slack["ok"] = json!(true);
+        assert_shape(&body, &slack, method);
+    }
+
+    let scim: Value = Sandbox::http()
+        .get(format!("{}Users?startIndex=1&count=5", sb.scim_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut slack = fixture("java-sdk/scim.v2.Users.json");
+    slack.as_object_mut().unwrap().remove("Errors");
+    for k in ["totalResults", "itemsPerPage", "startIndex"] {
+        slack.as_object_mut().unwrap().entry(k).or_insert(json!(1));
+    }
+    assert_shape(&scim, &slack, "scim Users");
+    assert_eq!(scim["Resources"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn errors_come_as_http_200_with_ok_false() {
+    let sb = Sandbox::bundled();
+    let spec_error = fixture("openapi/users.list.json")["error_example"].clone();
+
+    let (status, _, body) = call(&sb, "users.list", None, &[]);
+    assert_eq!((status, &body["error"]), (200, &json!("not_authed")));
+    assert_eq!(kind(&body), kind(&spec_error));
+    let (_, _, body) = call(&sb, "users.list", Some("xoxp-nope"), &[]);
+    assert_eq!(body["error"], "invalid_auth");
+    let (_, _, body) = call(
+        &sb,
+        "users.list",
+        Some(&sb.token),
+        &[("cursor", "dXNlcjpVMEc5V0ZYTlo=")],
+    );
+    assert_eq!(body, spec_error, "same as Slack's own example");
+    let (_, _, body) = call(
+        &sb,
+        "users.list",
+        Some("xoxp-4000000001-4000000005-sandbox-revoked"),
+        &[],
+    );
+    assert_eq!(body["error"], "token_revoked");
+    // A token without the method's scope: Slack names what is needed.
+    let (_, headers, body) = call(&sb, "team.info", Some(USERS_ONLY), &[]);
+    assert_eq!(body["error"], "missing_scope");
+    assert_eq!(body["needed"], "team:read");
+    assert_eq!(body["provided"], "users:read");
+    assert_eq!(headers["x-oauth-scopes"], "users:read");
+    let (_, _, body) = call(&sb, "no.such.method", Some(&sb.token), &[]);
+    assert_eq!(body["error"], "unknown_method");
+}
+
+const USERS_ONLY: &str = "xoxp-4000000001-4000000008-sandbox-usersonly";
+
+#[test]
+fn cursors_are_opaque_and_must_be_url_encoded() {
+    let sb = Sandbox::start(&["--generate-users", "1200"]);
+    let t = Some(sb.token.as_str());
+    let (_, _, first) = call(&sb, "users.list", t, &[("limit", "1000")]);
+    let cursor = first["response_metadata"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(cursor.ends_with('='), "{cursor}");
+    assert!(cursor.contains('+'), "{cursor}");
+    let (_, _, second) = call(
+        &sb,
+        "users.list",
+        t,
+        &[("limit", "1000"), ("cursor", &cursor)],
+    );
+    assert_eq!(second["members"].as_array().unwrap().len(), 200);
+    assert_eq!(second["response_metadata"]["next_cursor"], "");
+    // A client that forgets to encode sends `+` as a space.
+    let raw = format!("{}users.list?limit=1000&cursor={cursor}", sb.api_url);
+    let body: Value = Sandbox::http()
+        .get(raw)
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["error"], "invalid_cursor");
+    // Pages are capped at Slack's maximum, and a large org needs a limit.
+    let (_, _, capped) = call(&sb, "users.list", t, &[("limit", "5000")]);
+    assert_eq!(capped["members"].as_array().unwrap().len(), 1000);
+    let (_, _, body) = call(&sb, "users.list", t, &[]);
+    assert_eq!(body["error"], "limit_required");
+}
+
+#[test]
+fn emails_are_hidden_without_users_read_email() {
+    let sb = Sandbox::bundled();
+    let (_, _, page) = call(
+        &sb,
+        "users.list",
+        Some("xoxp-4000000001-4000000003-sandbox-noemail"),
+        &[("limit", "100")],
+    );
+    assert!(
+        page["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["profile"].get("email").is_none())
+    );
+    let (_, _, page) = call(&sb, "users.list", Some(&sb.token), &[("limit", "100")]);
+    assert!(page["members"][0]["profile"]["email"].is_string());
+}
+
+#[test]
+fn injected_faults_answer_as_slack_and_proxies_do() {
+    let sb = Sandbox::bundled();
+    sb.fault(json!({"method": "users.list", "kind": "ratelimited", "retry_after": 7}));
+    let resp = Sandbox::http()
+        .post(format!("{}users.list", sb.api_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(resp.headers()["retry-after"], "7");
+    // The fault fired once; the next call is served.
+    let (status, _, body) = call(&sb, "users.list", Some(&sb.token), &[]);
+    assert_eq!((status, body["ok"].clone()), (200, json!(true)));
+    assert_eq!(sb.calls_to("users.list"), 2);
+
+    sb.fault(json!({"method": "team.info", "kind": "drop"}));
+    let dropped = Sandbox::http()
+        .post(format!("{}team.info", sb.api_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .and_then(|r| r.text());
+    assert!(
+        dropped.is_err(),
+        "a dropped connection must fail the read: {dropped:?}"
+    );
+}
+
+#[test]
+fn scim_answers_only_admin_user_tokens_on_plans_that_have_it() {
+    let sb = Sandbox::bundled();
+    let get = |token: &str| {
+        Sandbox::http()
+            .get(format!("{}Users?count=1", sb.scim_url))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(get(&sb.token), 200);
+    assert_eq!(get("xoxp-4000000001-4000000004-sandbox-noadmin"), 403);
+    assert_eq!(get("xoxb-4000000001-4000000007-sandbox-bot"), 403);
+    assert_eq!(get("xoxp-wrong"), 401);
+}
