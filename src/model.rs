@@ -288,10 +288,10 @@ pub struct Grant {
 
 /// The grants that membership of a user group gives: one per member who can
 /// hold grants, none at all for a disabled group.
-pub fn usergroup_grants<'a>(
+pub fn usergroup_grants(
     group: &wire::Usergroup,
     team_id: &str,
-    holds_grants: impl Fn(&str) -> bool + 'a,
+    holds_grants: impl Fn(&str) -> bool,
 ) -> Vec<Grant> {
     if group.is_disabled() {
         return Vec::new();

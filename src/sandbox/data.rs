@@ -151,6 +151,9 @@ impl OrgData {
                     "id": format!("S{g:09}"), "team_id": team_id, "is_usergroup": true,
                     "name": format!("Team {g}"), "handle": format!("team-{g}"),
                     "description": "", "date_create": 1_600_000_000, "date_update": 1_700_000_000,
+                    "is_subteam": true, "is_external": false, "auto_provision": false,
+                    "enterprise_subteam_id": "", "created_by": "U000000000", "updated_by": "U000000000",
+                    "deleted_by": null, "prefs": {"channels": [], "groups": []},
                     "date_delete": if g % 20 == 19 { 1_710_000_000 } else { 0 },
                     "user_count": members.len(), "users": members,
                 })
@@ -202,7 +205,8 @@ fn generated_user(team_id: &str, i: usize) -> Value {
         "is_bot": bot, "is_app_user": false, "updated": 1_700_000_000 + i as i64,
         "has_2fa": !i.is_multiple_of(3),
         "profile": {
-            "title": "Engineer", "phone": "", "skype": "",
+            "title": "Engineer", "phone": "", "skype": "", "avatar_hash": format!("g{i:011x}"),
+            "fields": {},
             "real_name": format!("User {i}"), "real_name_normalized": format!("User {i}"),
             "display_name": name, "display_name_normalized": name,
             "email": if bot { Value::Null } else { json!(format!("user{i}@generated.example")) },

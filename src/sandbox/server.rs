@@ -209,16 +209,11 @@ type Handler = fn(&OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Valu
 /// What a Web API method needs and does.
 struct MethodSpec {
     scope: Option<&'static str>,
-    user_token_only: bool,
     handler: Handler,
 }
 
 fn method_spec(method: &str) -> Option<MethodSpec> {
-    let spec = |scope, handler| MethodSpec {
-        scope,
-        user_token_only: false,
-        handler,
-    };
+    let spec = |scope, handler| MethodSpec { scope, handler };
     Some(match method {
         "auth.test" => spec(None, auth_test),
         "team.info" => spec(Some("team:read"), team_info),
@@ -369,9 +364,6 @@ async fn web_api(
     let Some(spec) = method_spec(&method) else {
         return slack_error("unknown_method", None, Some(token));
     };
-    if spec.user_token_only && token.kind != TokenKind::User {
-        return slack_error("not_allowed_token_type", None, Some(token));
-    }
     if let Some(scope) = spec.scope
         && !token.scopes.iter().any(|s| s == scope)
     {

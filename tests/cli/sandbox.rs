@@ -280,3 +280,133 @@ fn scim_answers_only_admin_user_tokens_on_plans_that_have_it() {
     assert_eq!(get("xoxb-4000000001-4000000007-sandbox-bot"), 403);
     assert_eq!(get("xoxp-wrong"), 401);
 }
+
+/// Check `value` against an OpenAPI 2 schema of `definitions.json`: the
+/// required fields are there (but `allowed_missing`, which Slack itself
+/// omits in its own examples) and every field the schema describes has its
+/// type.
+fn assert_schema(
+    value: &Value,
+    schema: &Value,
+    defs: &Value,
+    allowed_missing: &[&str],
+    path: &str,
+) {
+    let resolve = |s: &Value| -> Value {
+        match s.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) if r.starts_with("#/definitions/defs_") => json!({"type": "string"}),
+            Some(r) => {
+                let name = r.trim_start_matches("#/definitions/");
+                defs.get(name).cloned().unwrap_or(json!({"type": "object"}))
+            }
+            None => s.clone(),
+        }
+    };
+    let schema = resolve(schema);
+    let types: Vec<String> = match (&schema["type"], &schema["items"]) {
+        (Value::String(t), _) => vec![t.clone()],
+        (Value::Array(ts), _) => ts.iter().map(|t| t.as_str().unwrap().to_owned()).collect(),
+        (_, Value::Array(alts)) => alts
+            .iter()
+            .map(|a| resolve(a)["type"].as_str().unwrap_or("string").to_owned())
+            .collect(),
+        _ => return,
+    };
+    let fits = |t: &str| match t {
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "string" => value.is_string(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    assert!(
+        types.iter().any(|t| fits(t)),
+        "{path}: {value} is not of type {types:?}"
+    );
+    if let (Some(obj), Some(props)) = (value.as_object(), schema["properties"].as_object()) {
+        for req in schema["required"].as_array().into_iter().flatten() {
+            let req = req.as_str().unwrap();
+            assert!(
+                obj.contains_key(req) || allowed_missing.contains(&req),
+                "{path}: required field {req} missing"
+            );
+        }
+        for (k, v) in obj {
+            if let Some(p) = props.get(k) {
+                assert_schema(v, p, defs, allowed_missing, &format!("{path}.{k}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn responses_fit_the_openapi_schemas() {
+    let sb = Sandbox::bundled();
+    let t = Some(sb.token.as_str());
+    let defs = fixture("openapi/definitions.json")["definitions"].clone();
+    let (_, _, page) = call(&sb, "users.list", t, &[("limit", "1000")]);
+    for (i, user) in page["members"].as_array().unwrap().iter().enumerate() {
+        // Slack's own users.list example omits is_app_user; so does our data.
+        assert_schema(
+            user,
+            &defs["objs_user"],
+            &defs,
+            &["is_app_user"],
+            &format!("members[{i}]"),
+        );
+    }
+    let (_, _, groups) = call(
+        &sb,
+        "usergroups.list",
+        t,
+        &[
+            ("include_users", "true"),
+            ("include_disabled", "true"),
+            ("include_count", "true"),
+        ],
+    );
+    // The 2020 spec requires auto_type; Slack's 2026 recordings no longer have it.
+    for (i, g) in groups["usergroups"].as_array().unwrap().iter().enumerate() {
+        assert_schema(
+            g,
+            &defs["objs_subteam"],
+            &defs,
+            &["auto_type"],
+            &format!("usergroups[{i}]"),
+        );
+    }
+    let (_, _, team) = call(&sb, "team.info", t, &[]);
+    assert_schema(&team["team"], &defs["objs_team"], &defs, &[], "team");
+
+    // The generated org of the benchmark fits too.
+    let generated = Sandbox::start(&["--generate-users", "300"]);
+    let gt = Some(generated.token.as_str());
+    let (_, _, page) = call(&generated, "users.list", gt, &[("limit", "1000")]);
+    for (i, user) in page["members"].as_array().unwrap().iter().enumerate() {
+        assert_schema(
+            user,
+            &defs["objs_user"],
+            &defs,
+            &[],
+            &format!("generated[{i}]"),
+        );
+    }
+    let (_, _, groups) = call(
+        &generated,
+        "usergroups.list",
+        gt,
+        &[("include_users", "true")],
+    );
+    for (i, g) in groups["usergroups"].as_array().unwrap().iter().enumerate() {
+        assert_schema(
+            g,
+            &defs["objs_subteam"],
+            &defs,
+            &["auto_type"],
+            &format!("generated groups[{i}]"),
+        );
+    }
+}
