@@ -86,6 +86,30 @@ pub enum Command {
     /// List the snapshots in the database.
     Snapshots,
 
+    /// Show what changed between two snapshots: new admins, new guests, leavers, role changes.
+    #[command(
+        long_about = "Show what changed between two complete snapshots, by default the last two.\n\n\
+        Grant changes are `added` or `removed`; changes to an account's email, names, title, \
+        type (guest kind), status (deactivation, invitation accepted) and 2FA are `changed` with \
+        the old and new value. The table puts first what a reviewer must look at: new privileged \
+        grants, new guests, deactivations, removed privileges; then the rest."
+    )]
+    Diff(DiffArgs),
+
+    /// Write the review sheet (CSV, one row per grant) and its evidence manifest.
+    #[command(
+        long_about = "Write the review sheet of a snapshot (by default the latest complete one) \
+        and the evidence manifest FILE.manifest.json beside it.\n\n\
+        One row per grant, in review order: workspace, privileged grants first, person, \
+        entitlement. The `change` column compares with the baseline (by default the complete \
+        snapshot before it): new, changed (the person's details changed) or unchanged. \
+        Reviewers fill `decision` with keep or revoke. Cells that a spreadsheet would run as a \
+        formula are prefixed with '. The manifest records the SHA-256 of the sheet, the \
+        snapshot's sync window, plan and API calls, and the population's counts, so an auditor \
+        can check completeness with sha256sum and sqlite3 alone."
+    )]
+    Export(ExportArgs),
+
     /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
     #[command(
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
@@ -106,6 +130,56 @@ pub struct SyncArgs {
     /// A label for the snapshot, e.g. "2026-Q4 review".
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot (default: the second newest complete one).
+    #[arg(value_name = "FROM")]
+    pub from: Option<i64>,
+
+    /// The newer snapshot (default: the newest complete one, also when only FROM is given).
+    #[arg(value_name = "TO")]
+    pub to: Option<i64>,
+
+    /// Exit with 1 when anything changed (0 when nothing did).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The snapshot to review (default: the newest complete one).
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: Option<i64>,
+
+    /// Where to write the review sheet (CSV); the manifest goes to FILE.manifest.json.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// The snapshot that fills the change column (default: the complete one before SNAPSHOT).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub baseline: Option<i64>,
+
+    /// Review part of the population; the manifest records the filter and the full row count.
+    #[arg(long, value_enum, value_name = "PART")]
+    pub only: Option<OnlyArg>,
+
+    /// Overwrite FILE if it exists (a reviewed sheet is never overwritten by accident).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnlyArg {
+    /// Admin, owner, primary owner and org-role grants.
+    Privileged,
+    /// Grants of multi- and single-channel guests.
+    Guests,
+    /// Grants of bots and apps.
+    Bots,
+    /// Grants that are new or whose holder changed since the baseline.
+    Changed,
 }
 
 #[derive(Debug, Args)]

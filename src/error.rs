@@ -58,6 +58,32 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error(
+        "{command} needs {needed} complete snapshot(s) and the database has {have}; run `slack-uar sync` first"
+    )]
+    NotEnoughSnapshots {
+        command: &'static str,
+        needed: usize,
+        have: usize,
+    },
+
+    #[error(
+        "{path} exists; pass --force to overwrite it (a reviewed sheet is never overwritten by accident)"
+    )]
+    OutputExists { path: PathBuf },
+
+    #[error(
+        "--only changed compares with a baseline, and snapshot {snapshot} has none; pass --baseline SNAPSHOT"
+    )]
+    ChangedNeedsBaseline { snapshot: i64 },
+
+    #[error("cannot write {path}")]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("sandbox: {0}")]
     Sandbox(#[from] crate::sandbox::SandboxError),
 

@@ -7,9 +7,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod review;
 pub mod sandbox;
 pub mod slack;
 pub mod store;

@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -35,6 +36,63 @@ pub fn guard_cell(value: &str) -> Cow<'_, str> {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
         _ => Cow::Borrowed(value),
     }
+}
+
+/// Passes bytes through and hashes them, so that the hash in a manifest is
+/// of exactly the bytes written.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The inner writer and the hex SHA-256 of everything written.
+    pub fn finish(self) -> (W, String) {
+        let digest = self.hasher.finalize();
+        (
+            self.inner,
+            digest.iter().map(|b| format!("{b:02x}")).collect(),
+        )
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A CSV writer as spreadsheets expect a sheet: UTF-8 with a byte-order
+/// mark, RFC 4180 quoting, CRLF line ends. Write rows with [`sheet_row`].
+pub fn sheet_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
+    out.write_all("\u{feff}".as_bytes())?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+/// Write one row of a sheet, every cell guarded against formula injection.
+pub fn sheet_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+    w.write_record(
+        cells
+            .iter()
+            .map(|c| guard_cell(c))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|c| c.as_bytes()),
+    )
 }
 
 /// Rows with headers, ready for any format.

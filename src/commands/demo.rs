@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::Context;
+use super::diff;
 use super::snapshots;
 use super::sync::{print_summary, sync_snapshot};
 use crate::cli::DemoArgs;
@@ -28,17 +29,18 @@ fn sync_step(ctx: &Context, sandbox: &Sandbox, label: &str) -> Result<i64, Error
 }
 
 pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
+    // The demo's files go into a fresh folder of their own, kept for a look.
+    let folder = tempfile::Builder::new()
+        .prefix("slack-uar-demo-")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            what: "cannot create a folder for the demo in",
+            path: std::env::temp_dir(),
+            source,
+        })?
+        .keep();
     if !ctx.db_given {
-        let dir = tempfile::Builder::new()
-            .prefix("slack-uar-demo-")
-            .tempdir()
-            .map_err(|source| Error::Io {
-                what: "cannot create a folder for the demo database in",
-                path: std::env::temp_dir(),
-                source,
-            })?
-            .keep();
-        ctx.db = dir.join("demo.db");
+        ctx.db = folder.join("demo.db");
     }
     ctx.format = Format::Table;
     let q3 = OrgData::bundled("kestrel-q3")?;
@@ -82,7 +84,36 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
     let q4_id = sync_step(&ctx, &sandbox, "2026-Q4 review")?;
 
     say(
-        "5. Both snapshots",
+        "5. What changed",
+        "`slack-uar diff` compares the two snapshots, what a reviewer must look at first:",
+    );
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    diff::print_table(&diff::report(&store, q3_id, q4_id)?).map_err(Error::Output)?;
+
+    let sheet = folder.join("q4-review.csv");
+    say(
+        "6. The review sheet",
+        "`slack-uar export` writes one row per grant for reviewers to mark keep or revoke,\n\
+         with the change since Q3 beside each, and an evidence manifest for the auditor:",
+    );
+    super::export::run(
+        &ctx,
+        &crate::cli::ExportArgs {
+            snapshot: Some(q4_id),
+            out: sheet.clone(),
+            baseline: Some(q3_id),
+            only: None,
+            force: false,
+        },
+    )?;
+    println!(
+        "An auditor checks it with:\n  sha256sum {}\n  cat {}",
+        sheet.display(),
+        super::export::manifest_path(&sheet).display()
+    );
+
+    say(
+        "7. All snapshots",
         "`slack-uar snapshots` lists what the database holds, for the auditor's trail:",
     );
     snapshots::run(&ctx)?;

@@ -4,6 +4,8 @@
 //! token source, output format, logging and the async runtime.
 
 mod demo;
+mod diff;
+mod export;
 mod sandbox;
 mod snapshots;
 mod sync;
@@ -116,6 +118,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Sync(args) => sync::run(&ctx, &args),
         Command::Snapshots => snapshots::run(&ctx),
+        Command::Diff(args) => diff::run(&ctx, &args),
+        Command::Export(args) => export::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
     }

@@ -3,6 +3,7 @@
 //! applying the append-only migrations of `migrations/`, and the writer lock
 //! that lets only one sync (or apply) write at a time.
 
+mod query;
 mod snapshot;
 
 use std::fs::{File, OpenOptions};
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
+pub use query::{GrantDetail, PopulationCounts, SnapshotMeta};
 pub use snapshot::{
     AccountCount, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo, SnapshotSummary,
     SnapshotWriter, UserRow,
@@ -74,6 +76,12 @@ pub enum StoreError {
 
     #[error("no snapshot {id} in the database; `slack-uar snapshots` lists them")]
     NoSnapshot { id: i64 },
+
+    #[error(
+        "snapshot {id} is {status}, not complete: only complete snapshots can be compared or exported \
+         (`slack-uar snapshots` lists them)"
+    )]
+    NotComplete { id: i64, status: String },
 
     #[error(
         "snapshot {id} was marked failed while this sync ran (another process judged it abandoned); run the sync again"

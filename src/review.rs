@@ -1,0 +1,270 @@
+//! The review sheet: its columns, the stable id of each row, what the
+//! `change` column says against a baseline, and the scoped-review filters.
+//! Pure: the export command feeds it rows and writes what it returns.
+
+use sha2::{Digest, Sha256};
+
+use crate::diff::AccountFacts;
+use crate::model::Entitlement;
+use crate::store::GrantDetail;
+
+/// The sheet's columns, in order: CONTRACT.md's, then the extra context a
+/// reviewer needs to decide without leaving the sheet.
+pub const COLUMNS: &[&str] = &[
+    "row_id",
+    "snapshot_id",
+    "user_id",
+    "user_name",
+    "real_name",
+    "email",
+    "account_type",
+    "account_status",
+    "workspace_id",
+    "workspace_name",
+    "entitlement",
+    "privileged",
+    "change",
+    "decision",
+    "reviewer",
+    "comment",
+    "display_name",
+    "title",
+    "has_2fa",
+    "account_updated_at",
+    "guest_expires_at",
+    "usergroup_name",
+];
+
+/// The identity of a grant within a snapshot, stable across tool versions:
+/// derived from what the row is, not from where it sits in the sheet.
+pub fn row_id(snapshot_id: i64, user_id: &str, entitlement: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{snapshot_id}\n{user_id}\n{entitlement}").as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("g{snapshot_id}-{hex}")
+}
+
+/// What the `change` column says of a grant against the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeMark {
+    /// The baseline did not have this grant.
+    New,
+    /// The grant existed, but the account's reviewed attributes changed.
+    Changed,
+    Unchanged,
+    /// No baseline to compare with: the column is empty.
+    NoBaseline,
+}
+
+impl ChangeMark {
+    pub fn of(detail: &GrantDetail, has_baseline: bool) -> ChangeMark {
+        if !has_baseline {
+            return ChangeMark::NoBaseline;
+        }
+        if !detail.in_baseline {
+            return ChangeMark::New;
+        }
+        match &detail.baseline_account {
+            Some(before) if before.changes_to(&detail.account).is_empty() => ChangeMark::Unchanged,
+            _ => ChangeMark::Changed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeMark::New => "new",
+            ChangeMark::Changed => "changed",
+            ChangeMark::Unchanged => "unchanged",
+            ChangeMark::NoBaseline => "",
+        }
+    }
+}
+
+/// `export --only`: a scoped review of part of the population.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Privileged,
+    Guests,
+    Bots,
+    Changed,
+}
+
+impl Filter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::Privileged => "privileged",
+            Filter::Guests => "guests",
+            Filter::Bots => "bots",
+            Filter::Changed => "changed",
+        }
+    }
+}
+
+/// One row of the sheet.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub snapshot_id: i64,
+    pub detail: GrantDetail,
+    pub privileged: bool,
+    pub change: ChangeMark,
+    pub usergroup_name: Option<String>,
+}
+
+impl ReviewRow {
+    pub fn new(
+        snapshot_id: i64,
+        detail: GrantDetail,
+        has_baseline: bool,
+        usergroup_name: impl Fn(&str) -> Option<String>,
+    ) -> ReviewRow {
+        let entitlement = detail.entitlement.parse::<Entitlement>().ok();
+        let privileged = entitlement.as_ref().is_some_and(Entitlement::is_privileged);
+        let usergroup_name = match &entitlement {
+            Some(Entitlement::UsergroupMember(id)) => usergroup_name(id),
+            _ => None,
+        };
+        ReviewRow {
+            snapshot_id,
+            change: ChangeMark::of(&detail, has_baseline),
+            detail,
+            privileged,
+            usergroup_name,
+        }
+    }
+
+    pub fn account(&self) -> &AccountFacts {
+        &self.detail.account
+    }
+
+    pub fn kept_by(&self, filter: Option<Filter>) -> bool {
+        let t = self.account().account_type.as_str();
+        match filter {
+            None => true,
+            Some(Filter::Privileged) => self.privileged,
+            Some(Filter::Guests) => t == "multi_channel_guest" || t == "single_channel_guest",
+            Some(Filter::Bots) => t == "bot",
+            Some(Filter::Changed) => matches!(self.change, ChangeMark::New | ChangeMark::Changed),
+        }
+    }
+
+    /// The cells, in [`COLUMNS`] order, before any spreadsheet guarding.
+    pub fn cells(&self) -> Vec<String> {
+        let a = self.account();
+        let d = &self.detail;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        vec![
+            row_id(self.snapshot_id, &a.user_id, &d.entitlement),
+            self.snapshot_id.to_string(),
+            a.user_id.clone(),
+            opt(&a.name),
+            opt(&a.real_name),
+            opt(&a.email),
+            a.account_type.clone(),
+            a.account_status.clone(),
+            opt(&d.workspace_id),
+            opt(&d.workspace_name),
+            d.entitlement.clone(),
+            yes_no(self.privileged),
+            self.change.as_str().to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+            opt(&a.display_name),
+            opt(&a.title),
+            a.has_2fa.map(yes_no).unwrap_or_default(),
+            opt(&d.updated_at),
+            d.guest_expires_at
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            opt(&self.usergroup_name),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(email: &str, status: &str) -> AccountFacts {
+        AccountFacts {
+            user_id: "U1".into(),
+            name: Some("ada".into()),
+            real_name: None,
+            display_name: None,
+            email: Some(email.into()),
+            title: None,
+            account_type: "member".into(),
+            account_status: status.into(),
+            has_2fa: Some(true),
+        }
+    }
+
+    fn detail(in_baseline: bool, before: Option<AccountFacts>) -> GrantDetail {
+        GrantDetail {
+            entitlement: "workspace:T1:admin".into(),
+            workspace_id: Some("T1".into()),
+            workspace_name: None,
+            account: account("a@x", "active"),
+            updated_at: None,
+            guest_expires_at: Some(1_767_225_600),
+            in_baseline,
+            baseline_account: before,
+        }
+    }
+
+    #[test]
+    fn change_marks() {
+        assert_eq!(
+            ChangeMark::of(&detail(false, None), false),
+            ChangeMark::NoBaseline
+        );
+        assert_eq!(ChangeMark::of(&detail(false, None), true), ChangeMark::New);
+        assert_eq!(
+            ChangeMark::of(&detail(false, Some(account("a@x", "active"))), true),
+            ChangeMark::New
+        );
+        assert_eq!(
+            ChangeMark::of(&detail(true, Some(account("a@x", "active"))), true),
+            ChangeMark::Unchanged
+        );
+        assert_eq!(
+            ChangeMark::of(&detail(true, Some(account("old@x", "active"))), true),
+            ChangeMark::Changed
+        );
+    }
+
+    #[test]
+    fn row_ids_are_stable_and_distinct() {
+        assert_eq!(
+            row_id(3, "U1", "workspace:T1:admin"),
+            row_id(3, "U1", "workspace:T1:admin")
+        );
+        assert_ne!(
+            row_id(3, "U1", "workspace:T1:admin"),
+            row_id(4, "U1", "workspace:T1:admin")
+        );
+        assert_ne!(
+            row_id(3, "U1", "workspace:T1:admin"),
+            row_id(3, "U1", "workspace:T1:member")
+        );
+        assert!(row_id(3, "U1", "x").starts_with("g3-"));
+    }
+
+    #[test]
+    fn cells_follow_the_columns() {
+        let row = ReviewRow::new(7, detail(true, None), true, |_| None);
+        let cells = row.cells();
+        assert_eq!(cells.len(), COLUMNS.len());
+        let col = |name: &str| cells[COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(col("privileged"), "yes");
+        assert_eq!(col("change"), "changed");
+        assert_eq!(col("decision"), "");
+        assert_eq!(col("guest_expires_at"), "2026-01-01T00:00:00Z");
+        assert!(row.kept_by(Some(Filter::Privileged)));
+        assert!(!row.kept_by(Some(Filter::Guests)));
+        assert!(row.kept_by(Some(Filter::Changed)));
+    }
+}

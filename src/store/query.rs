@@ -1,0 +1,281 @@
+//! Reading complete snapshots for `diff` and `export`. Both stream: the
+//! diff walks two cursors sorted by key side by side, the export walks one
+//! joined cursor, so neither holds a population in memory.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Store, StoreError};
+use crate::diff::{self, AccountFacts, Change, GrantRow};
+
+/// What a complete snapshot says about itself.
+#[derive(Debug, Clone)]
+pub struct SnapshotMeta {
+    pub id: i64,
+    pub label: Option<String>,
+    pub plan: String,
+    pub plan_evidence: Option<String>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub api_url: String,
+    pub api_calls: i64,
+    pub api_calls_by_method: Option<String>,
+    pub tool_version: String,
+}
+
+/// The population of a snapshot: accounts by type (deactivated ones apart)
+/// and grants by kind, as the evidence manifest records them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PopulationCounts {
+    pub accounts_by_type: BTreeMap<String, i64>,
+    pub grants_by_kind: BTreeMap<String, i64>,
+}
+
+/// One grant with everything a reviewer needs beside it, and what the
+/// baseline snapshot knew of it.
+#[derive(Debug, Clone)]
+pub struct GrantDetail {
+    pub entitlement: String,
+    pub workspace_id: Option<String>,
+    pub workspace_name: Option<String>,
+    pub account: AccountFacts,
+    pub updated_at: Option<String>,
+    pub guest_expires_at: Option<i64>,
+    pub in_baseline: bool,
+    pub baseline_account: Option<AccountFacts>,
+}
+
+fn facts(r: &Row, at: usize, user_id: String) -> rusqlite::Result<AccountFacts> {
+    Ok(AccountFacts {
+        user_id,
+        name: r.get(at)?,
+        real_name: r.get(at + 1)?,
+        display_name: r.get(at + 2)?,
+        email: r.get(at + 3)?,
+        title: r.get(at + 4)?,
+        account_type: r.get(at + 5)?,
+        account_status: r.get(at + 6)?,
+        has_2fa: r.get(at + 7)?,
+    })
+}
+
+const FACT_COLUMNS: &str =
+    "name, real_name, display_name, email, title, account_type, account_status, has_2fa";
+
+/// Turn fallible rows into plain ones, keeping the first error aside.
+fn until_error<'e, T: 'e>(
+    rows: impl Iterator<Item = rusqlite::Result<T>> + 'e,
+    error: &'e RefCell<Option<rusqlite::Error>>,
+) -> impl Iterator<Item = T> + 'e {
+    rows.map_while(move |r| match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            error.borrow_mut().get_or_insert(e);
+            None
+        }
+    })
+}
+
+impl Store {
+    /// The newest complete snapshot.
+    pub fn latest_complete(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(id) FROM snapshot WHERE status = 'complete'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The newest complete snapshot older than `id`.
+    pub fn complete_before(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(id) FROM snapshot WHERE status = 'complete' AND id < ?1",
+            [id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The two newest complete snapshots, oldest first.
+    pub fn last_two_complete(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let Some(to) = self.latest_complete()? else {
+            return Ok(None);
+        };
+        Ok(self.complete_before(to)?.map(|from| (from, to)))
+    }
+
+    /// A snapshot that must be complete to be read.
+    pub fn complete_snapshot(&self, id: i64) -> Result<SnapshotMeta, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, label, status, plan, plan_evidence, started_at, finished_at, api_url,
+                        api_calls, api_calls_by_method, tool_version
+                 FROM snapshot WHERE id = ?1",
+                [id],
+                |r| {
+                    let status: String = r.get(2)?;
+                    Ok((
+                        status,
+                        SnapshotMeta {
+                            id: r.get(0)?,
+                            label: r.get(1)?,
+                            plan: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                            plan_evidence: r.get(4)?,
+                            started_at: r.get(5)?,
+                            finished_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                            api_url: r.get(7)?,
+                            api_calls: r.get(8)?,
+                            api_calls_by_method: r.get(9)?,
+                            tool_version: r.get(10)?,
+                        },
+                    ))
+                },
+            )
+            .optional()?;
+        match row {
+            None => Err(StoreError::NoSnapshot { id }),
+            Some((status, meta)) if status == "complete" => Ok(meta),
+            Some((status, _)) => Err(StoreError::NotComplete { id, status }),
+        }
+    }
+
+    /// Every change from snapshot `from` to snapshot `to`, grants first.
+    pub fn diff(&self, from: i64, to: i64) -> Result<Vec<Change>, StoreError> {
+        let mut changes = Vec::new();
+        let error = RefCell::new(None);
+        {
+            let sql = "SELECT user_id, entitlement, workspace_id FROM access_grant
+                       WHERE snapshot_id = ?1 ORDER BY user_id, entitlement";
+            let mut a = self.conn.prepare(sql)?;
+            let mut b = self.conn.prepare(sql)?;
+            let grant = |r: &Row| {
+                Ok(GrantRow {
+                    user_id: r.get(0)?,
+                    entitlement: r.get(1)?,
+                    workspace_id: r.get(2)?,
+                })
+            };
+            diff::grant_changes(
+                until_error(a.query_map([from], grant)?, &error),
+                until_error(b.query_map([to], grant)?, &error),
+                &mut changes,
+            );
+        }
+        {
+            let sql = format!(
+                "SELECT user_id, {FACT_COLUMNS} FROM snapshot_users WHERE snapshot_id = ?1 ORDER BY user_id"
+            );
+            let mut a = self.conn.prepare(&sql)?;
+            let mut b = self.conn.prepare(&sql)?;
+            let account = |r: &Row| facts(r, 1, r.get(0)?);
+            diff::account_changes(
+                until_error(a.query_map([from], account)?, &error),
+                until_error(b.query_map([to], account)?, &error),
+                &mut changes,
+            );
+        }
+        match error.into_inner() {
+            Some(e) => Err(e.into()),
+            None => Ok(changes),
+        }
+    }
+
+    /// An account as snapshot `id` saw it.
+    pub fn account(&self, id: i64, user_id: &str) -> Result<Option<AccountFacts>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {FACT_COLUMNS} FROM snapshot_users WHERE snapshot_id = ?1 AND user_id = ?2"),
+                params![id, user_id],
+                |r| facts(r, 0, user_id.to_owned()),
+            )
+            .optional()?)
+    }
+
+    /// User group names of a snapshot, by id.
+    pub fn usergroup_names(&self, id: i64) -> Result<BTreeMap<String, String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT usergroup_id, coalesce(name, handle, usergroup_id) FROM usergroup WHERE snapshot_id = ?1",
+        )?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Accounts of a snapshot by account type, and grants by kind.
+    pub fn population_counts(&self, id: i64) -> Result<PopulationCounts, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT account_type || CASE account_status WHEN 'deactivated' THEN ' (deactivated)' ELSE '' END,
+                    count(*) FROM snapshot_users WHERE snapshot_id = ?1 GROUP BY 1",
+        )?;
+        let accounts = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(PopulationCounts {
+            accounts_by_type: accounts,
+            grants_by_kind: self.summary(id)?.grants_by_kind,
+        })
+    }
+
+    /// Every grant of `id` in review order (workspace, privileged first,
+    /// person, entitlement), with the baseline's view of it.
+    pub fn for_each_grant<E>(
+        &self,
+        id: i64,
+        baseline: Option<i64>,
+        mut each: impl FnMut(GrantDetail) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<StoreError>,
+    {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT g.user_id, g.entitlement, g.workspace_id, w.name,
+                        u.{facts_u}, u.updated_at,
+                        json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
+                        bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b}
+                 FROM snapshot_grants g
+                 JOIN snapshot_user su ON su.snapshot_id = g.snapshot_id AND su.user_id = g.user_id
+                 JOIN user_record u ON u.id = su.record_id
+                 LEFT JOIN workspace w ON w.snapshot_id = g.snapshot_id AND w.team_id = g.workspace_id
+                 LEFT JOIN access_grant bg ON bg.snapshot_id = ?2 AND bg.user_id = g.user_id
+                                          AND bg.entitlement = g.entitlement
+                 LEFT JOIN snapshot_user bsu ON bsu.snapshot_id = ?2 AND bsu.user_id = g.user_id
+                 LEFT JOIN user_record b ON b.id = bsu.record_id
+                 WHERE g.snapshot_id = ?1
+                 ORDER BY g.workspace_id, g.privileged DESC,
+                          lower(coalesce(u.real_name, u.name, g.user_id)), g.user_id, g.entitlement",
+                facts_u = FACT_COLUMNS.replace(", ", ", u."),
+                facts_b = FACT_COLUMNS.replace(", ", ", b."),
+            ))
+            .map_err(StoreError::from)?;
+        let mut rows = stmt
+            .query(params![id, baseline])
+            .map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let detail = (|| -> rusqlite::Result<GrantDetail> {
+                let user_id: String = r.get(0)?;
+                let has_baseline_account: bool = r.get(15)?;
+                Ok(GrantDetail {
+                    entitlement: r.get(1)?,
+                    workspace_id: r.get(2)?,
+                    workspace_name: r.get(3)?,
+                    account: facts(r, 4, user_id.clone())?,
+                    updated_at: r.get(12)?,
+                    guest_expires_at: r.get(13)?,
+                    in_baseline: r.get(14)?,
+                    baseline_account: if has_baseline_account {
+                        Some(facts(r, 16, user_id)?)
+                    } else {
+                        None
+                    },
+                })
+            })()
+            .map_err(StoreError::from)?;
+            each(detail)?;
+        }
+        Ok(())
+    }
+}
