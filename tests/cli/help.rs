@@ -9,6 +9,8 @@ fn help_texts() {
         ("help", vec!["--help"]),
         ("sync_help", vec!["sync", "--help"]),
         ("snapshots_help", vec!["snapshots", "--help"]),
+        ("diff_help", vec!["diff", "--help"]),
+        ("export_help", vec!["export", "--help"]),
         ("sandbox_help", vec!["sandbox", "--help"]),
         ("demo_help", vec!["demo", "--help"]),
     ] {

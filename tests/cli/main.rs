@@ -4,5 +4,6 @@
 mod harness;
 
 mod help;
+mod review;
 mod sandbox;
 mod sync;
