@@ -91,9 +91,11 @@ CREATE TABLE access_grant (
     PRIMARY KEY (snapshot_id, user_id, entitlement)
 ) WITHOUT ROWID;
 
--- Stable names for auditors who query the file with sqlite3 alone.
+-- Stable names for auditors who query the file with sqlite3 alone. The
+-- views expose the keys of the per-snapshot tables so that lookups by
+-- (snapshot_id, user_id) use their primary keys.
 CREATE VIEW snapshot_users AS
-SELECT su.snapshot_id, r.user_id, r.team_id, r.name, r.real_name, r.display_name,
+SELECT su.snapshot_id, su.user_id, r.team_id, r.name, r.real_name, r.display_name,
        r.email, r.title, r.account_type, r.account_status, r.is_admin, r.is_owner,
        r.is_primary_owner, r.is_app_user, r.has_2fa, r.tz, r.updated_at, r.raw_json
 FROM snapshot_user su JOIN user_record r ON r.id = su.record_id;

@@ -196,6 +196,11 @@ pub struct SandboxArgs {
     /// Serve a generated workspace of this many users instead of sample data.
     #[arg(long, value_name = "N")]
     pub generate_users: Option<usize>,
+
+    /// With --generate-users: the generated workspace a quarter later (hires,
+    /// promotions, new titles, leavers), for diffs at scale.
+    #[arg(long, requires = "generate_users")]
+    pub quarter_later: bool,
 }
 
 #[derive(Debug, Args)]

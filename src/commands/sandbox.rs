@@ -10,6 +10,7 @@ use crate::sandbox::{DEFAULT_BUNDLED, OrgData, Sandbox};
 pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
     let org = match (&args.data, args.generate_users) {
         (Some(dir), _) => OrgData::load(dir)?,
+        (None, Some(n)) if args.quarter_later => OrgData::generate_quarter_later(n),
         (None, Some(n)) => OrgData::generate(n),
         (None, None) => OrgData::bundled(DEFAULT_BUNDLED)?,
     };

@@ -185,6 +185,29 @@ impl OrgData {
     }
 }
 
+impl OrgData {
+    /// The org of [`generate`](Self::generate) a quarter later: 1% new
+    /// hires, 2% new titles, 1% promoted to admin, 0.5% gone.
+    pub fn generate_quarter_later(n: usize) -> OrgData {
+        let mut org = Self::generate(n);
+        let team_id = org.team_id().to_owned();
+        for (i, u) in org.users.iter_mut().enumerate() {
+            if i % 50 == 10 {
+                u["profile"]["title"] = json!("Senior Engineer");
+            }
+            if i % 100 == 12 && !u["is_restricted"].as_bool().unwrap_or(false) {
+                u["is_admin"] = json!(true);
+            }
+            if i % 200 == 11 {
+                u["deleted"] = json!(true);
+            }
+        }
+        org.users
+            .extend((n..n + n / 100).map(|i| generated_user(&team_id, i)));
+        org
+    }
+}
+
 fn generated_user(team_id: &str, i: usize) -> Value {
     let id = format!("U{i:09}");
     let name = format!("user{i}");

@@ -1,0 +1,71 @@
+//! Diff and export benchmark: a generated 100,000-user org (by default;
+//! `SLACK_UAR_BENCH_USERS` to change) and the same org a quarter later,
+//! synced into two snapshots; then `diff` and `export` of the later one
+//! against the first, timed, with their peak memory. Both stream, so memory
+//! should not grow with the population. Figures, not pass/fail.
+//!
+//! Run: `cargo bench --bench review`
+
+mod common;
+
+use common::{Sandbox, run_measured, slack_uar, users_from_env};
+
+fn main() {
+    let users = users_from_env();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bench.db");
+    for (label, sandbox) in [
+        ("Q1", Sandbox::generated(users)),
+        ("Q2", Sandbox::generated_quarter_later(users)),
+    ] {
+        let mut cmd = slack_uar(&db, Some(&sandbox));
+        cmd.args(["sync", "--quiet", "--label", label]);
+        run_measured(cmd);
+    }
+    println!(
+        "diff/export benchmark: two snapshots of a generated org of {users} users, release build"
+    );
+
+    let mut diff = slack_uar(&db, None);
+    diff.args(["diff", "1", "2", "--format", "json"]);
+    let (wall, rss) = run_measured(diff);
+    let out = std::process::Command::new(common::BIN)
+        .env("SLACK_UAR_DB", &db)
+        .args(["diff", "1", "2", "--format", "csv"])
+        .output()
+        .unwrap();
+    let changes = out.stdout.iter().filter(|b| **b == b'\n').count() - 1;
+    println!(
+        "diff:   {:.2}s wall, peak RSS {:.1} MiB, {changes} changes",
+        wall.as_secs_f64(),
+        rss as f64 / 1024.0
+    );
+
+    let sheet = dir.path().join("sheet.csv");
+    let mut export = slack_uar(&db, None);
+    export
+        .args([
+            "export",
+            "2",
+            "--baseline",
+            "1",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&sheet);
+    let (wall, rss) = run_measured(export);
+    let rows = std::fs::read(&sheet)
+        .unwrap()
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        - 1;
+    println!(
+        "export: {:.2}s wall, {:.0} rows/s, peak RSS {:.1} MiB, {rows} rows, {:.1} MiB sheet",
+        wall.as_secs_f64(),
+        rows as f64 / wall.as_secs_f64(),
+        rss as f64 / 1024.0,
+        std::fs::metadata(&sheet).unwrap().len() as f64 / (1024.0 * 1024.0)
+    );
+}
