@@ -84,18 +84,14 @@ pub enum FaultKind {
     Delay,
 }
 
-#[derive(Default)]
+/// The sandbox's state: Slack's side of the world, which writes change.
 struct Shared {
-    org: Mutex<Option<Arc<OrgData>>>,
+    org: Mutex<OrgData>,
     faults: Mutex<Vec<Fault>>,
     calls: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Shared {
-    fn org(&self) -> Arc<OrgData> {
-        self.org.lock().unwrap().clone().expect("sandbox has data")
-    }
-
     fn count(&self, method: &str) {
         *self
             .calls
@@ -152,11 +148,20 @@ impl Sandbox {
             addr: listen,
             source,
         })?;
-        let shared = Arc::new(Shared::default());
-        *shared.org.lock().unwrap() = Some(Arc::new(org));
+        let shared = Arc::new(Shared {
+            org: Mutex::new(org),
+            faults: Mutex::default(),
+            calls: Mutex::default(),
+        });
         let app = Router::new()
             .route("/api/{method}", any(web_api))
             .route("/scim/v2/Users", get(scim_users))
+            .route(
+                "/scim/v2/Users/{id}",
+                get(scim_user_get)
+                    .patch(scim_user_patch)
+                    .delete(scim_user_delete),
+            )
             .route("/_sandbox/calls", get(control_calls))
             .route(
                 "/_sandbox/faults",
@@ -185,12 +190,12 @@ impl Sandbox {
 
     /// The token the sandbox advertises: the first of its data.
     pub fn token(&self) -> String {
-        self.shared.org().tokens[0].token.clone()
+        self.shared.org.lock().unwrap().tokens[0].token.clone()
     }
 
     /// Replace the org, as if time had passed in Slack.
     pub fn replace_org(&self, org: OrgData) {
-        *self.shared.org.lock().unwrap() = Some(Arc::new(org));
+        *self.shared.org.lock().unwrap() = org;
     }
 
     pub fn calls(&self) -> BTreeMap<String, u64> {
@@ -204,7 +209,7 @@ impl Sandbox {
 
 /// A method's behaviour: the org, the caller's token and the arguments in;
 /// the answer (without `ok`) or a Slack error out.
-type Handler = fn(&OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Value, ApiError>;
+type Handler = fn(&mut OrgData, &TokenSpec, &HashMap<String, String>) -> Result<Value, ApiError>;
 
 /// What a Web API method needs and does.
 struct MethodSpec {
@@ -220,6 +225,8 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         "users.list" => spec(Some("users:read"), users_list),
         "users.info" => spec(Some("users:read"), users_info),
         "usergroups.list" => spec(Some("usergroups:read"), usergroups_list),
+        "usergroups.users.list" => spec(Some("usergroups:read"), usergroups_users_list),
+        "usergroups.users.update" => spec(Some("usergroups:write"), usergroups_users_update),
         _ => return None,
     })
 }
@@ -327,7 +334,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Find the token and check that it may be used at all.
-fn authenticate(org: &OrgData, token: Option<String>) -> Result<&TokenSpec, &'static str> {
+fn authenticate(org: &OrgData, token: Option<String>) -> Result<TokenSpec, &'static str> {
     let token = token.ok_or("not_authed")?;
     let spec = org
         .tokens
@@ -335,7 +342,7 @@ fn authenticate(org: &OrgData, token: Option<String>) -> Result<&TokenSpec, &'st
         .find(|t| t.token == token)
         .ok_or("invalid_auth")?;
     match spec.state {
-        TokenState::Active => Ok(spec),
+        TokenState::Active => Ok(spec.clone()),
         TokenState::Revoked => Err("token_revoked"),
         TokenState::Inactive => Err("account_inactive"),
     }
@@ -354,7 +361,7 @@ async fn web_api(
     {
         return resp;
     }
-    let org = shared.org();
+    let mut org = shared.org.lock().unwrap();
     let params = params_of(query, &headers, &body);
     let token = bearer(&headers).or_else(|| params.get("token").cloned());
     let token = match authenticate(&org, token) {
@@ -362,24 +369,24 @@ async fn web_api(
         Err(code) => return slack_error(code, None, None),
     };
     let Some(spec) = method_spec(&method) else {
-        return slack_error("unknown_method", None, Some(token));
+        return slack_error("unknown_method", None, Some(&token));
     };
     if let Some(scope) = spec.scope
         && !token.scopes.iter().any(|s| s == scope)
     {
-        return slack_error("missing_scope", Some(scope.to_owned()), Some(token));
+        return slack_error("missing_scope", Some(scope.to_owned()), Some(&token));
     }
-    match (spec.handler)(&org, token, &params) {
+    match (spec.handler)(&mut org, &token, &params) {
         Ok(mut body) => {
             body["ok"] = json!(true);
-            slack_json(StatusCode::OK, body, Some(token))
+            slack_json(StatusCode::OK, body, Some(&token))
         }
-        Err(e) => slack_error(e.code, e.needed, Some(token)),
+        Err(e) => slack_error(e.code, e.needed, Some(&token)),
     }
 }
 
 fn auth_test(
-    org: &OrgData,
+    org: &mut OrgData,
     token: &TokenSpec,
     _: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
@@ -404,7 +411,11 @@ fn auth_test(
     Ok(body)
 }
 
-fn team_info(org: &OrgData, _: &TokenSpec, _: &HashMap<String, String>) -> Result<Value, ApiError> {
+fn team_info(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    _: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
     Ok(json!({"team": org.team}))
 }
 
@@ -436,7 +447,7 @@ fn strip_email_unless_scoped(mut user: Value, token: &TokenSpec) -> Value {
 }
 
 fn users_list(
-    org: &OrgData,
+    org: &mut OrgData,
     token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
@@ -477,7 +488,7 @@ fn users_list(
 }
 
 fn users_info(
-    org: &OrgData,
+    org: &mut OrgData,
     token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
@@ -499,7 +510,7 @@ fn flag(params: &HashMap<String, String>, name: &str) -> bool {
 }
 
 fn usergroups_list(
-    org: &OrgData,
+    org: &mut OrgData,
     _: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
@@ -527,6 +538,59 @@ fn usergroups_list(
         })
         .collect();
     Ok(json!({"usergroups": groups}))
+}
+
+fn group_index(org: &OrgData, params: &HashMap<String, String>) -> Result<usize, ApiError> {
+    let id = params
+        .get("usergroup")
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| api_error("missing_argument"))?;
+    org.usergroups
+        .iter()
+        .position(|g| g["id"] == id.as_str())
+        .ok_or_else(|| api_error("no_such_subteam"))
+}
+
+fn usergroups_users_list(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let g = &org.usergroups[group_index(org, params)?];
+    if g["date_delete"].as_i64().unwrap_or(0) != 0 && !flag(params, "include_disabled") {
+        return Err(api_error("no_such_subteam"));
+    }
+    Ok(json!({"users": g["users"].clone()}))
+}
+
+/// Replace semantics: the group's members become exactly `users`.
+fn usergroups_users_update(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let at = group_index(org, params)?;
+    let users: Vec<String> = params
+        .get("users")
+        .map(|u| {
+            u.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if users.is_empty() {
+        return Err(api_error("no_users_provided"));
+    }
+    let known = |id: &String| org.users.iter().any(|u| u["id"] == id.as_str());
+    if !users.iter().all(known) {
+        return Err(api_error("invalid_users"));
+    }
+    let g = &mut org.usergroups[at];
+    g["users"] = json!(users);
+    g["user_count"] = json!(users.len());
+    g["updated_by"] = json!(token.user_id);
+    Ok(json!({"usergroup": g.clone()}))
 }
 
 fn scim_error(status: StatusCode, description: &str) -> Response {
@@ -564,22 +628,9 @@ async fn scim_users(
     {
         return resp;
     }
-    let org = shared.org();
-    let token = match authenticate(&org, bearer(&headers)) {
-        Ok(t) => t,
-        Err(_) => return scim_error(StatusCode::UNAUTHORIZED, "invalid_authentication"),
-    };
-    if org.plan == Plan::Pro {
-        return scim_error(
-            StatusCode::FORBIDDEN,
-            "feature_not_enabled: SCIM is available on Business+ and Enterprise Grid plans",
-        );
-    }
-    if token.kind != TokenKind::User || !token.scopes.iter().any(|s| s == "admin") {
-        return scim_error(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope: SCIM needs a user token with the admin scope",
-        );
+    let org = shared.org.lock().unwrap();
+    if let Err(failure) = scim_auth(&org, &headers) {
+        return failure.into_response();
     }
     let params: HashMap<String, String> = query
         .as_deref()
@@ -612,6 +663,135 @@ async fn scim_users(
         "Resources": page,
     }))
     .into_response()
+}
+
+/// A SCIM error answer, in Slack's `{"Errors": {...}}` form.
+struct ScimFailure(StatusCode, &'static str);
+
+impl IntoResponse for ScimFailure {
+    fn into_response(self) -> Response {
+        scim_error(self.0, self.1)
+    }
+}
+
+/// Authenticate a SCIM call: a user token with `admin`, on a plan with SCIM.
+fn scim_auth(org: &OrgData, headers: &HeaderMap) -> Result<TokenSpec, ScimFailure> {
+    let token = authenticate(org, bearer(headers))
+        .map_err(|_| ScimFailure(StatusCode::UNAUTHORIZED, "invalid_authentication"))?;
+    if org.plan == Plan::Pro {
+        return Err(ScimFailure(
+            StatusCode::FORBIDDEN,
+            "feature_not_enabled: SCIM is available on Business+ and Enterprise Grid plans",
+        ));
+    }
+    if token.kind != TokenKind::User || !token.scopes.iter().any(|s| s == "admin") {
+        return Err(ScimFailure(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope: SCIM needs a user token with the admin scope",
+        ));
+    }
+    Ok(token)
+}
+
+/// Count the call, suffer its fault, authenticate: what every SCIM
+/// single-user call does first. `Some` is the answer to give at once.
+async fn scim_prelude(shared: &Shared, name: &str, headers: &HeaderMap) -> Option<Response> {
+    shared.count(name);
+    if let Some(fault) = shared.take_fault(name)
+        && let Some(resp) = fault_response(fault).await
+    {
+        return Some(resp);
+    }
+    scim_auth(&shared.org.lock().unwrap(), headers)
+        .err()
+        .map(IntoResponse::into_response)
+}
+
+fn user_index(org: &OrgData, id: &str) -> Result<usize, ScimFailure> {
+    org.users
+        .iter()
+        .position(|u| u["id"] == id)
+        .ok_or(ScimFailure(StatusCode::NOT_FOUND, "user_not_found"))
+}
+
+async fn scim_user_get(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = scim_prelude(&shared, "scim:GET Users/{id}", &headers).await {
+        return resp;
+    }
+    let org = shared.org.lock().unwrap();
+    match user_index(&org, &id) {
+        Ok(i) => axum::Json(scim_resource(&org.users[i])).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+/// Deactivate, as SCIM does: the account shows as `deleted` in the Web API.
+fn scim_deactivate(shared: &Shared, id: &str) -> Result<Value, ScimFailure> {
+    let mut org = shared.org.lock().unwrap();
+    let i = user_index(&org, id)?;
+    let user = &mut org.users[i];
+    if user["is_primary_owner"].as_bool().unwrap_or(false) {
+        return Err(ScimFailure(
+            StatusCode::FORBIDDEN,
+            "cannot_modify_primary_owner",
+        ));
+    }
+    user["deleted"] = json!(true);
+    Ok(scim_resource(user))
+}
+
+async fn scim_user_patch(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(resp) = scim_prelude(&shared, "scim:PATCH Users/{id}", &headers).await {
+        return resp;
+    }
+    let patch: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return scim_error(StatusCode::BAD_REQUEST, "invalid_json"),
+    };
+    // PatchOp: {"op": "replace", "path": "active", "value": false}, or the
+    // value as an object {"active": false}.
+    let deactivates = patch["Operations"].as_array().is_some_and(|ops| {
+        ops.iter().any(|op| {
+            op["op"]
+                .as_str()
+                .is_some_and(|o| o.eq_ignore_ascii_case("replace"))
+                && (op["path"] == "active" && op["value"] == json!(false)
+                    || op["value"]["active"] == json!(false))
+        })
+    });
+    if !deactivates {
+        return scim_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_patch: the sandbox deactivates only",
+        );
+    }
+    match scim_deactivate(&shared, &id) {
+        Ok(resource) => axum::Json(resource).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn scim_user_delete(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = scim_prelude(&shared, "scim:DELETE Users/{id}", &headers).await {
+        return resp;
+    }
+    match scim_deactivate(&shared, &id) {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(failure) => failure.into_response(),
+    }
 }
 
 async fn control_calls(State(shared): State<Arc<Shared>>) -> Response {

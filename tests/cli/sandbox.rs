@@ -410,3 +410,98 @@ fn responses_fit_the_openapi_schemas() {
         );
     }
 }
+
+#[test]
+fn writes_change_what_the_next_read_sees() {
+    let sb = Sandbox::bundled();
+    let t = Some(sb.token.as_str());
+    // usergroups.users.update replaces the member list.
+    let (_, _, before) = call(
+        &sb,
+        "usergroups.users.list",
+        t,
+        &[("usergroup", "S04KONCAL")],
+    );
+    let members: Vec<String> = serde_json::from_value(before["users"].clone()).unwrap();
+    assert_eq!(members.len(), 3);
+    let kept = members[1..].join(",");
+    let (_, _, updated) = call(
+        &sb,
+        "usergroups.users.update",
+        t,
+        &[("usergroup", "S04KONCAL"), ("users", &kept)],
+    );
+    assert_eq!(updated["ok"], true, "{updated}");
+    let (_, _, after) = call(
+        &sb,
+        "usergroups.users.list",
+        t,
+        &[("usergroup", "S04KONCAL")],
+    );
+    assert_eq!(after["users"], json!(members[1..]));
+    let (_, _, empty) = call(
+        &sb,
+        "usergroups.users.update",
+        t,
+        &[("usergroup", "S04KONCAL"), ("users", "")],
+    );
+    assert_eq!(empty["error"], "no_users_provided");
+    let (_, _, unknown) = call(
+        &sb,
+        "usergroups.users.update",
+        t,
+        &[("usergroup", "S04KONCAL"), ("users", "UNOBODY")],
+    );
+    assert_eq!(unknown["error"], "invalid_users");
+    let (_, _, missing) = call(&sb, "usergroups.users.list", t, &[("usergroup", "S0NOPE")]);
+    assert_eq!(missing["error"], "no_such_subteam");
+    let (_, _, denied) = call(
+        &sb,
+        "usergroups.users.update",
+        Some(USERS_ONLY),
+        &[("usergroup", "S04KONCAL"), ("users", "U04K00001")],
+    );
+    assert_eq!(denied["needed"], "usergroups:write");
+
+    // SCIM deactivation shows as deleted in the Web API.
+    let patch = |id: &str| {
+        Sandbox::http()
+            .patch(format!("{}Users/{id}", sb.scim_url))
+            .bearer_auth(&sb.token)
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": false}]
+            }))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(patch("U04K00046").status().as_u16(), 200);
+    let (_, _, info) = call(&sb, "users.info", t, &[("user", "U04K00046")]);
+    assert_eq!(info["user"]["deleted"], true);
+    let scim_user: Value = Sandbox::http()
+        .get(format!("{}Users/U04K00046", sb.scim_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(scim_user["active"], false);
+    let primary = patch("U04K00001");
+    assert_eq!(primary.status().as_u16(), 403);
+    assert_eq!(
+        primary.json::<Value>().unwrap()["Errors"]["description"],
+        "cannot_modify_primary_owner"
+    );
+    assert_eq!(patch("UNOBODY").status().as_u16(), 404);
+    let deleted = Sandbox::http()
+        .delete(format!("{}Users/U04K00047", sb.scim_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let (_, _, info) = call(&sb, "users.info", t, &[("user", "U04K00047")]);
+    assert_eq!(info["user"]["deleted"], true);
+    let calls = sb.calls();
+    assert_eq!(calls["scim:PATCH Users/{id}"], 3);
+    assert_eq!(calls["usergroups.users.update"], 4);
+}
