@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod review;
 pub mod sandbox;
+pub mod sheet;
 pub mod slack;
 pub mod store;
 pub mod sync;
