@@ -11,6 +11,7 @@ pub mod diff;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod review;
 pub mod sandbox;
 pub mod sheet;
