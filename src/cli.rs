@@ -110,6 +110,20 @@ pub enum Command {
     )]
     Export(ExportArgs),
 
+    /// Carry out a reviewed sheet: show the plan, and with --execute revoke, verify and report.
+    #[command(
+        long_about = "Read a reviewed sheet and plan a revocation for every `revoke` decision.\n\n\
+        Without --execute it prints the plan and writes the report with every row `planned`, \
+        `manual` or `refused`, making no write call to Slack. With --execute it carries the plan \
+        out, reading each grant from Slack again before writing (a grant already gone is \
+        `already_revoked`), verifies every result by reading Slack once more, and writes the \
+        remediation report. Every step is journaled in the database first: running it again with \
+        the same sheet, even after a crash, makes no write twice.\n\n\
+        A sheet that is malformed or does not match its snapshot is refused whole, before any \
+        call to Slack, with the line and the reason. Exits 1 when some revocations failed."
+    )]
+    Apply(ApplyArgs),
+
     /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
     #[command(
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
@@ -180,6 +194,29 @@ pub enum OnlyArg {
     Bots,
     /// Grants that are new or whose holder changed since the baseline.
     Changed,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The reviewed sheet (CSV).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Carry the plan out. Without it, nothing is written to Slack.
+    #[arg(long)]
+    pub execute: bool,
+
+    /// Where to write the remediation report (default: FILE with .csv replaced by -remediation.csv).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    /// Refuse a sheet that has rows without a decision.
+    #[arg(long)]
+    pub require_complete: bool,
+
+    /// Refuse a plan that would make more than this many revocations.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_revocations: usize,
 }
 
 #[derive(Debug, Args)]

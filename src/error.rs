@@ -84,6 +84,34 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("refused {0}; nothing was sent to Slack")]
+    Sheet(#[from] crate::sheet::SheetError),
+
+    #[error("cannot read the sheet {path}")]
+    ReadSheet {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "refused: {undecided} row(s) of {path} have no decision and --require-complete is set; \
+         fill decision with keep or revoke on every row"
+    )]
+    Undecided { path: PathBuf, undecided: usize },
+
+    #[error(
+        "refused: the plan would revoke {planned} grants, more than --max-revocations {max}; \
+         check the sheet, then raise --max-revocations if it is right"
+    )]
+    TooManyRevocations { planned: usize, max: usize },
+
+    #[error(
+        "refused: the sheet is for snapshot {snapshot_id}, which is not in this database; \
+         apply it with the database it was exported from"
+    )]
+    SheetSnapshotMissing { snapshot_id: i64 },
+
     #[error("sandbox: {0}")]
     Sandbox(#[from] crate::sandbox::SandboxError),
 

@@ -5,6 +5,7 @@
 //! [`store`] (SQLite snapshots), [`sync`], the pure domain in [`model`], and
 //! [`output`]. The [`sandbox`] is a fake Slack that shares the wire types.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod diff;

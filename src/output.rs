@@ -3,7 +3,9 @@
 //! everything else (progress, logs, errors) goes to stderr.
 
 use std::borrow::Cow;
-use std::io::{IsTerminal, Write};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -93,6 +95,39 @@ pub fn sheet_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Res
             .iter()
             .map(|c| c.as_bytes()),
     )
+}
+
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Write `path` through `fill`, atomically: a temporary file, synced, then
+/// renamed over the target. Returns what `fill` returns.
+pub fn write_atomically<T>(
+    path: &Path,
+    fill: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), crate::Error>,
+) -> Result<T, crate::Error> {
+    let tmp = temp_beside(path);
+    let io = |source| crate::Error::WriteFile {
+        path: path.to_owned(),
+        source,
+    };
+    let result = (|| {
+        let file = File::create(&tmp).map_err(io)?;
+        let (buf, value) = fill(BufWriter::new(file))?;
+        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Rows with headers, ready for any format.

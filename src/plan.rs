@@ -145,14 +145,17 @@ fn dispose(row: &SheetRow, ctx: &PlanContext, kept: impl Fn(&str) -> bool) -> Di
     if subject.is_bot {
         return manual("a bot or app: remove it under the app's settings in Slack");
     }
-    let no_role_api = "Slack has no API to change roles on this plan: change it under Manage members";
+    let no_role_api =
+        "Slack has no API to change roles on this plan: change it under Manage members";
     match entitlement {
         Entitlement::WorkspacePrimaryOwner(_) => {
             refused("the primary owner: transfer primary ownership in Slack first")
         }
         Entitlement::WorkspaceAdmin(t) => {
             if kept(&Entitlement::WorkspaceOwner(t).to_string()) {
-                refused("contradictory: admin revoked while owner is kept, and every owner is an admin")
+                refused(
+                    "contradictory: admin revoked while owner is kept, and every owner is an admin",
+                )
             } else {
                 manual(no_role_api)
             }
@@ -162,12 +165,16 @@ fn dispose(row: &SheetRow, ctx: &PlanContext, kept: impl Fn(&str) -> bool) -> Di
             Plan::BusinessPlus => Disposition::Planned {
                 action: Action::ScimDeactivate,
             },
-            Plan::Pro => manual("Pro has no API to deactivate accounts: deactivate under Manage members"),
+            Plan::Pro => {
+                manual("Pro has no API to deactivate accounts: deactivate under Manage members")
+            }
             Plan::Grid => manual("Enterprise Grid revocation is not supported by this build yet"),
         },
         Entitlement::UsergroupMember(group) => {
             if ctx.group_sizes.get(&group).copied().unwrap_or(0) <= 1 {
-                manual("the last member of the group: Slack refuses an empty group; disable the group instead")
+                manual(
+                    "the last member of the group: Slack refuses an empty group; disable the group instead",
+                )
             } else {
                 Disposition::Planned {
                     action: Action::UsergroupRemove {
@@ -201,8 +208,20 @@ mod tests {
 
     fn run(rows: &[SheetRow], plan_kind: Plan) -> Vec<(String, Disposition)> {
         let subjects = HashMap::from([
-            ("UPRIME".to_owned(), Subject { is_primary_owner: true, ..Subject::default() }),
-            ("UBOT".to_owned(), Subject { is_bot: true, ..Subject::default() }),
+            (
+                "UPRIME".to_owned(),
+                Subject {
+                    is_primary_owner: true,
+                    ..Subject::default()
+                },
+            ),
+            (
+                "UBOT".to_owned(),
+                Subject {
+                    is_bot: true,
+                    ..Subject::default()
+                },
+            ),
         ]);
         let group_sizes = HashMap::from([("S1".to_owned(), 3), ("SLONE".to_owned(), 1)]);
         let ctx = PlanContext {

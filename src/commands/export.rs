@@ -3,8 +3,7 @@
 //! a sheet is either complete or absent, never half written.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -13,7 +12,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{ExportArgs, OnlyArg};
 use crate::error::{Error, exit};
-use crate::output::{self, HashingWriter, Listing};
+use crate::output::{self, HashingWriter, Listing, write_atomically};
 use crate::review::{self, Filter, ReviewRow};
 use crate::store::{OpenMode, PopulationCounts, SnapshotMeta, Store};
 
@@ -57,39 +56,6 @@ pub fn manifest_path(out: &Path) -> PathBuf {
     let mut p = out.as_os_str().to_owned();
     p.push(".manifest.json");
     PathBuf::from(p)
-}
-
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Write `path` through `fill`, atomically: a temporary file, synced, then
-/// renamed over the target. Returns what `fill` returns.
-fn write_atomically<T>(
-    path: &Path,
-    fill: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), Error>,
-) -> Result<T, Error> {
-    let tmp = temp_beside(path);
-    let io = |source| Error::WriteFile {
-        path: path.to_owned(),
-        source,
-    };
-    let result = (|| {
-        let file = File::create(&tmp).map_err(io)?;
-        let (buf, value) = fill(BufWriter::new(file))?;
-        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
-        Ok(value)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 pub fn run(ctx: &Context, args: &ExportArgs) -> Result<u8, Error> {

@@ -3,6 +3,7 @@
 //! [`Context`] from the parsed command line: database path, endpoints,
 //! token source, output format, logging and the async runtime.
 
+mod apply;
 mod demo;
 mod diff;
 mod export;
@@ -120,6 +121,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Snapshots => snapshots::run(&ctx),
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
+        Command::Apply(args) => apply::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
     }

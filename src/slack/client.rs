@@ -12,6 +12,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+
 use tokio::time::Instant;
 
 use super::error::SlackError;
@@ -412,6 +413,75 @@ impl SlackClient {
                     status: status.as_u16(),
                     detail: scim_error_detail(&body),
                 }))
+            }
+        })
+        .await
+    }
+}
+
+impl SlackClient {
+    /// SCIM `PATCH Users/<id>` setting `active` to false. Deactivating is
+    /// idempotent, so a retried request cannot do harm.
+    pub async fn scim_deactivate(&self, user_id: &str) -> Result<(), SlackError> {
+        const GATE: &str = "scim:PATCH Users/{id}";
+        let url = format!("{}Users/{user_id}", self.scim_url);
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}],
+        });
+        let limits = self.retry.clone();
+        self.with_retries(GATE, || {
+            let req = self
+                .http
+                .patch(&url)
+                .bearer_auth(self.token.expose())
+                .json(&body);
+            async move {
+                let resp = match req.send().await {
+                    Ok(r) => r,
+                    Err(source) => {
+                        return Ok(Attempt::Retry(
+                            None,
+                            false,
+                            SlackError::Transport {
+                                method: GATE.into(),
+                                attempts: limits.max_attempts,
+                                source,
+                            },
+                        ));
+                    }
+                };
+                let status = resp.status();
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    return Ok(Attempt::Retry(
+                        Some(self.retry_after(resp.headers())),
+                        true,
+                        SlackError::RateLimited {
+                            method: GATE.into(),
+                            attempts: limits.max_rate_limit_waits,
+                        },
+                    ));
+                }
+                if status.is_server_error() {
+                    return Ok(Attempt::Retry(
+                        None,
+                        false,
+                        SlackError::Http {
+                            method: GATE.into(),
+                            status: status.as_u16(),
+                            attempts: limits.max_attempts,
+                        },
+                    ));
+                }
+                if status.is_success() {
+                    return Ok(Attempt::Done(()));
+                }
+                let body = resp.bytes().await.unwrap_or_default();
+                Err(SlackError::Api {
+                    method: GATE.into(),
+                    code: format!("HTTP {}", status.as_u16()),
+                    detail: Some(scim_error_detail(&body)),
+                })
             }
         })
         .await

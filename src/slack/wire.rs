@@ -188,6 +188,13 @@ impl Usergroup {
     }
 }
 
+/// `usergroups.users.list`: the group's current members.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsergroupUsers {
+    #[serde(default)]
+    pub users: Vec<String>,
+}
+
 /// A SCIM v2 list response; slack-uar reads only its size when it probes
 /// whether the plan has SCIM.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

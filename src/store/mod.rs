@@ -3,6 +3,7 @@
 //! applying the append-only migrations of `migrations/`, and the writer lock
 //! that lets only one sync (or apply) write at a time.
 
+mod journal;
 mod query;
 mod snapshot;
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
+pub use journal::{JournalEntry, NewRun};
 pub use query::{GrantDetail, PopulationCounts, SnapshotMeta};
 pub use snapshot::{
     AccountCount, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo, SnapshotSummary,
@@ -23,10 +25,16 @@ pub use snapshot::{
 const APPLICATION_ID: i32 = 0x5355_4152;
 
 /// Append-only: a released migration is never edited; a change is a new file.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_snapshots",
-    include_str!("../../migrations/0001_snapshots.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_snapshots",
+        include_str!("../../migrations/0001_snapshots.sql"),
+    ),
+    (
+        "0002_apply_journal",
+        include_str!("../../migrations/0002_apply_journal.sql"),
+    ),
+];
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -11,6 +11,7 @@ fn help_texts() {
         ("snapshots_help", vec!["snapshots", "--help"]),
         ("diff_help", vec!["diff", "--help"]),
         ("export_help", vec!["export", "--help"]),
+        ("apply_help", vec!["apply", "--help"]),
         ("sandbox_help", vec!["sandbox", "--help"]),
         ("demo_help", vec!["demo", "--help"]),
     ] {
