@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod apply;
 mod help;
 mod review;
 mod sandbox;
