@@ -14,13 +14,53 @@ use crate::sandbox::{OrgData, Sandbox};
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
 
+/// Fill the decision column as the demo's reviewers would: revoke the
+/// given (user name, entitlement) rows, keep the rest.
+fn review_sheet(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    revoke: &[(&str, &str)],
+) -> Result<(), Error> {
+    let io = |source| Error::WriteFile {
+        path: to.to_owned(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(from).map_err(|e| io(std::io::Error::other(e)))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| io(std::io::Error::other(e)))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .expect("an exported column")
+    };
+    let (user, entitlement, decision) = (col("user_name"), col("entitlement"), col("decision"));
+    let file = std::fs::File::create(to).map_err(io)?;
+    let mut writer = crate::output::sheet_writer(file).map_err(io)?;
+    writer
+        .write_record(&headers)
+        .map_err(|e| io(std::io::Error::other(e)))?;
+    for record in reader.records() {
+        let record = record.map_err(|e| io(std::io::Error::other(e)))?;
+        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let revoked = revoke.contains(&(&record[user], &record[entitlement]));
+        cells[decision] = if revoked { "revoke" } else { "keep" }.to_owned();
+        writer
+            .write_record(&cells)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+    }
+    writer.flush().map_err(io)
+}
+
 fn say(step: &str, text: &str) {
     println!("\n== {step}\n{text}\n");
 }
 
-fn sync_step(ctx: &Context, sandbox: &Sandbox, label: &str) -> Result<i64, Error> {
+fn sync_step(ctx: &Context, label: &str) -> Result<i64, Error> {
     // A fresh client per sync, so that each snapshot counts its own calls.
-    let client = ctx.client(Token::new(sandbox.token()))?;
+    let client = ctx.client(ctx.token()?)?;
     let started = Instant::now();
     let (id, unknown) = sync_snapshot(ctx, &client, Some(label.to_owned()))?;
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
@@ -49,6 +89,7 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
     let sandbox = ctx.runtime.block_on(Sandbox::start(q3, listen))?;
     ctx.api_url = sandbox.api_url();
     ctx.scim_url = sandbox.scim_url();
+    ctx.sandbox_token = Some(Token::new(sandbox.token()));
 
     say(
         "1. The workspace",
@@ -67,7 +108,7 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
         "`slack-uar sync` reads users, roles and user groups and stores them as one snapshot,\n\
          atomically: it is marked complete only when everything was read.",
     );
-    let q3_id = sync_step(&ctx, &sandbox, "2026-Q3 review")?;
+    let q3_id = sync_step(&ctx, "2026-Q3 review")?;
 
     say(
         "3. A quarter passes",
@@ -81,7 +122,7 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
         "4. Sync the Q4 review",
         "The same command, a quarter later:",
     );
-    let q4_id = sync_step(&ctx, &sandbox, "2026-Q4 review")?;
+    let q4_id = sync_step(&ctx, "2026-Q4 review")?;
 
     say(
         "5. What changed",
@@ -113,14 +154,63 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
     );
 
     say(
-        "7. All snapshots",
+        "7. The review",
+        "Reviewers mark each row keep or revoke. Here they revoke the account of Elif, a\n\
+         contractor nobody sponsored, take Ben (a contractor) out of @engineering, take Rosa off\n\
+         @oncall, and, by mistake, mark the primary owner's account for revocation too.",
+    );
+    let reviewed = folder.join("q4-reviewed.csv");
+    review_sheet(
+        &sheet,
+        &reviewed,
+        &[
+            ("elif.yilmaz", "workspace:T04KSTRL9:member"),
+            ("ben.turner", "usergroup:S04KENGIN:member"),
+            ("rosa.quint", "usergroup:S04KONCAL:member"),
+            ("maya.okafor", "workspace:T04KSTRL9:member"),
+        ],
+    )?;
+    let apply_args = |execute| crate::cli::ApplyArgs {
+        file: reviewed.clone(),
+        execute,
+        report: None,
+        require_complete: true,
+        max_revocations: 100,
+    };
+
+    say(
+        "8. Apply, dry run",
+        "`slack-uar apply` checks every row against the snapshot and shows the plan. Nothing is\n\
+         written to Slack without --execute. The primary owner is refused, always.",
+    );
+    super::apply::run(&ctx, &apply_args(false))?;
+
+    say(
+        "9. Apply for real",
+        "With --execute each revocation is journaled, the grant is read from Slack again just\n\
+         before the write, and every result is read back and marked verified:",
+    );
+    super::apply::run(&ctx, &apply_args(true))?;
+
+    say(
+        "10. Sync again: the proof",
+        "A new snapshot, and its diff against Q4: exactly what was revoked is gone.",
+    );
+    let after_id = sync_step(&ctx, "2026-Q4 after remediation")?;
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    diff::print_table(&diff::report(&store, q4_id, after_id)?).map_err(Error::Output)?;
+
+    say(
+        "11. All snapshots",
         "`slack-uar snapshots` lists what the database holds, for the auditor's trail:",
     );
     snapshots::run(&ctx)?;
 
     println!(
-        "Snapshots {q3_id} (Q3) and {q4_id} (Q4) are in {}.\n\
-         Look inside with: sqlite3 {} 'SELECT * FROM snapshot_grants WHERE snapshot_id = {q4_id} LIMIT 10'",
+        "The review sheet, its manifest, the reviewed sheet and the remediation report are in {}.\n\
+         The database is {}; look inside with:\n  \
+         sqlite3 {} 'SELECT row_id, user_id, entitlement, status, verified FROM revocation'",
+        folder.display(),
         ctx.db.display(),
         ctx.db.display()
     );

@@ -34,11 +34,17 @@ pub struct Context {
     pub format: Format,
     pub quiet: bool,
     pub runtime: tokio::runtime::Runtime,
+    /// The token to use instead of SLACK_TOKEN / --token-file: the demo's
+    /// sandbox token, never anything a user passes.
+    pub sandbox_token: Option<Token>,
 }
 
 impl Context {
     /// The token from --token-file or SLACK_TOKEN, never from a flag value.
     pub fn token(&self) -> Result<Token, Error> {
+        if let Some(token) = &self.sandbox_token {
+            return Ok(token.clone());
+        }
         let (value, source_name) = match &self.token_file {
             Some(path) => (
                 std::fs::read_to_string(path).map_err(|source| Error::TokenFile {
@@ -115,6 +121,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         })),
         quiet: cli.quiet,
         runtime,
+        sandbox_token: None,
     };
     match cli.command {
         Command::Sync(args) => sync::run(&ctx, &args),

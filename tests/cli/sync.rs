@@ -558,7 +558,7 @@ fn without_the_admin_scope_the_plan_evidence_says_so() {
 }
 
 #[test]
-fn demo_runs_a_narrated_cycle_into_the_given_database() {
+fn demo_runs_the_whole_narrated_cycle_into_the_given_database() {
     let env = TestEnv::new();
     let run = Run::of(env.cmd(&["demo"])).ok();
     let run = run
@@ -569,9 +569,31 @@ fn demo_runs_a_narrated_cycle_into_the_given_database() {
         !run.stdout.contains("xoxp-"),
         "the demo must not print tokens"
     );
+    let run = run
+        .stdout_has("Apply, dry run")
+        .stdout_has("the primary owner: transfer primary ownership");
+    assert!(
+        run.stdout
+            .contains("4 changes from snapshot 2 to snapshot 3"),
+        "{}",
+        run.stdout
+    );
     let snaps = env.snapshots();
-    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps.len(), 3);
     assert!(snaps.iter().all(|s| s["status"] == "complete"));
     assert_eq!(snaps[0]["counts"]["users"], 67);
     assert_eq!(snaps[1]["counts"]["users"], 70);
+    // Three grants revoked and verified; the primary owner refused.
+    assert_eq!(
+        snaps[2]["counts"]["grants"],
+        snaps[1]["counts"]["grants"].as_i64().unwrap() - 3
+    );
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM revocation WHERE status = 'done' AND verified = 1"),
+        3
+    );
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM revocation WHERE status = 'refused'"),
+        1
+    );
 }
