@@ -67,6 +67,9 @@ struct SandboxFile {
     plan: Plan,
     team: Value,
     tokens: Vec<TokenSpec>,
+    /// Enterprise Grid: `admin.roles.listAssignments` entries.
+    #[serde(default)]
+    role_assignments: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +81,8 @@ pub struct OrgData {
     pub tokens: Vec<TokenSpec>,
     pub users: Vec<Value>,
     pub usergroups: Vec<Value>,
+    /// Enterprise Grid: `{role_id, entity_id, user_id, date_create}` entries.
+    pub role_assignments: Vec<Value>,
 }
 
 impl OrgData {
@@ -131,6 +136,7 @@ impl OrgData {
             tokens: meta.tokens,
             users,
             usergroups,
+            role_assignments: meta.role_assignments,
         })
     }
 
@@ -181,6 +187,7 @@ impl OrgData {
             }],
             users,
             usergroups,
+            role_assignments: Vec::new(),
         }
     }
 }

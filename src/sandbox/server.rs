@@ -214,11 +214,22 @@ type Handler = fn(&mut OrgData, &TokenSpec, &HashMap<String, String>) -> Result<
 /// What a Web API method needs and does.
 struct MethodSpec {
     scope: Option<&'static str>,
+    /// Enterprise Grid's admin API: `feature_not_enabled` elsewhere.
+    grid_only: bool,
     handler: Handler,
 }
 
 fn method_spec(method: &str) -> Option<MethodSpec> {
-    let spec = |scope, handler| MethodSpec { scope, handler };
+    let spec = |scope, handler| MethodSpec {
+        scope,
+        grid_only: false,
+        handler,
+    };
+    let admin = |scope, handler| MethodSpec {
+        scope: Some(scope),
+        grid_only: true,
+        handler,
+    };
     Some(match method {
         "auth.test" => spec(None, auth_test),
         "team.info" => spec(Some("team:read"), team_info),
@@ -227,6 +238,12 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         "usergroups.list" => spec(Some("usergroups:read"), usergroups_list),
         "usergroups.users.list" => spec(Some("usergroups:read"), usergroups_users_list),
         "usergroups.users.update" => spec(Some("usergroups:write"), usergroups_users_update),
+        "admin.users.remove" => admin("admin.users:write", admin_users_remove),
+        "admin.users.setRegular" => admin("admin.users:write", admin_users_set_regular),
+        "admin.roles.removeAssignments" => {
+            admin("admin.roles:write", admin_roles_remove_assignments)
+        }
+        "admin.roles.listAssignments" => admin("admin.roles:read", admin_roles_list_assignments),
         _ => return None,
     })
 }
@@ -371,6 +388,12 @@ async fn web_api(
     let Some(spec) = method_spec(&method) else {
         return slack_error("unknown_method", None, Some(&token));
     };
+    if spec.grid_only && org.plan != Plan::Grid {
+        return slack_error("feature_not_enabled", None, Some(&token));
+    }
+    if spec.grid_only && token.kind != TokenKind::User {
+        return slack_error("not_allowed_token_type", None, Some(&token));
+    }
     if let Some(scope) = spec.scope
         && !token.scopes.iter().any(|s| s == scope)
     {
@@ -591,6 +614,110 @@ fn usergroups_users_update(
     g["user_count"] = json!(users.len());
     g["updated_by"] = json!(token.user_id);
     Ok(json!({"usergroup": g.clone()}))
+}
+
+/// The user an admin method names, refusing the primary owner.
+fn admin_target(org: &mut OrgData, params: &HashMap<String, String>) -> Result<usize, ApiError> {
+    let (Some(team), Some(user)) = (params.get("team_id"), params.get("user_id")) else {
+        return Err(api_error("missing_argument"));
+    };
+    let at = org
+        .users
+        .iter()
+        .position(|u| u["id"] == user.as_str())
+        .ok_or_else(|| api_error("user_not_found"))?;
+    let u = &org.users[at];
+    let teams = &u["enterprise_user"]["teams"];
+    let in_team = u["team_id"] == team.as_str()
+        || teams
+            .as_array()
+            .is_some_and(|ts| ts.iter().any(|t| t == team.as_str()));
+    if !in_team {
+        return Err(api_error("team_not_found"));
+    }
+    if u["is_primary_owner"].as_bool().unwrap_or(false) {
+        return Err(api_error("cannot_modify_primary_owner"));
+    }
+    Ok(at)
+}
+
+/// Grid: take the user out of one workspace of the org.
+fn admin_users_remove(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let at = admin_target(org, params)?;
+    let team = params["team_id"].clone();
+    let user = &mut org.users[at];
+    if let Some(teams) = user["enterprise_user"]["teams"].as_array_mut() {
+        teams.retain(|t| t != team.as_str());
+    }
+    if user["team_id"] == team.as_str() {
+        user["deleted"] = json!(true);
+    }
+    Ok(json!({}))
+}
+
+/// Grid: demote an admin or owner of a workspace to a regular member.
+fn admin_users_set_regular(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let at = admin_target(org, params)?;
+    let user = &mut org.users[at];
+    if !user["is_admin"].as_bool().unwrap_or(false) && !user["is_owner"].as_bool().unwrap_or(false)
+    {
+        return Err(api_error("not_an_admin"));
+    }
+    user["is_admin"] = json!(false);
+    user["is_owner"] = json!(false);
+    Ok(json!({}))
+}
+
+fn admin_roles_list_assignments(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    _: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    Ok(json!({"role_assignments": org.role_assignments, "response_metadata": {"next_cursor": ""}}))
+}
+
+/// Grid: remove a role from users on entities; at most 10 users a call.
+fn admin_roles_remove_assignments(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let list = |name: &str| -> Vec<String> {
+        params
+            .get(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (Some(role), entities, users) =
+        (params.get("role_id"), list("entity_ids"), list("user_ids"))
+    else {
+        return Err(api_error("missing_argument"));
+    };
+    if entities.is_empty() || users.is_empty() {
+        return Err(api_error("missing_argument"));
+    }
+    if users.len() > 10 {
+        return Err(api_error("too_many_users"));
+    }
+    org.role_assignments.retain(|a| {
+        !(a["role_id"] == role.as_str()
+            && entities.iter().any(|e| a["entity_id"] == e.as_str())
+            && users.iter().any(|u| a["user_id"] == u.as_str()))
+    });
+    Ok(json!({}))
 }
 
 fn scim_error(status: StatusCode, description: &str) -> Response {

@@ -505,3 +505,118 @@ fn writes_change_what_the_next_read_sees() {
     assert_eq!(calls["scim:PATCH Users/{id}"], 3);
     assert_eq!(calls["usergroups.users.update"], 4);
 }
+
+#[test]
+fn admin_methods_exist_only_on_grid() {
+    let sb = Sandbox::bundled();
+    let (_, _, body) = call(
+        &sb,
+        "admin.users.remove",
+        Some(&sb.token),
+        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00046")],
+    );
+    assert_eq!(body["error"], "feature_not_enabled");
+
+    // The same workspace as an Enterprise Grid org.
+    let dir = tempfile::tempdir().unwrap();
+    let src = crate::harness::sample_data("kestrel-q3");
+    for f in ["users.json", "usergroups.json"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let mut meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("sandbox.json")).unwrap()).unwrap();
+    meta["plan"] = json!("grid");
+    meta["team"]["enterprise_id"] = json!("E04KSTRL9");
+    let scopes = meta["tokens"][0]["scopes"].as_array_mut().unwrap();
+    for s in ["admin.users:write", "admin.roles:read", "admin.roles:write"] {
+        scopes.push(json!(s));
+    }
+    meta["role_assignments"] = json!([
+        {"role_id": "Rl0A", "entity_id": "E04KSTRL9", "user_id": "U04K00004", "date_create": 1700000000},
+        {"role_id": "Rl0A", "entity_id": "T04KSTRL9", "user_id": "U04K00005", "date_create": 1700000000}
+    ]);
+    std::fs::write(dir.path().join("sandbox.json"), meta.to_string()).unwrap();
+    let grid = Sandbox::with_data(dir.path());
+    let t = Some(grid.token.as_str());
+    let (_, _, auth) = call(&grid, "auth.test", t, &[]);
+    assert_eq!(auth["enterprise_id"], "E04KSTRL9");
+
+    let (_, _, ok) = call(
+        &grid,
+        "admin.users.setRegular",
+        t,
+        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00004")],
+    );
+    assert_eq!(ok["ok"], true, "{ok}");
+    let (_, _, info) = call(&grid, "users.info", t, &[("user", "U04K00004")]);
+    assert_eq!(
+        (
+            info["user"]["is_admin"].clone(),
+            info["user"]["is_owner"].clone()
+        ),
+        (json!(false), json!(false))
+    );
+    let (_, _, again) = call(
+        &grid,
+        "admin.users.setRegular",
+        t,
+        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00004")],
+    );
+    assert_eq!(again["error"], "not_an_admin");
+    let (_, _, owner) = call(
+        &grid,
+        "admin.users.remove",
+        t,
+        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00001")],
+    );
+    assert_eq!(owner["error"], "cannot_modify_primary_owner");
+    let (_, _, nobody) = call(
+        &grid,
+        "admin.users.remove",
+        t,
+        &[("team_id", "T04KSTRL9"), ("user_id", "UNOBODY")],
+    );
+    assert_eq!(nobody["error"], "user_not_found");
+    let (_, _, removed) = call(
+        &grid,
+        "admin.users.remove",
+        t,
+        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00046")],
+    );
+    assert_eq!(removed["ok"], true);
+    let (_, _, info) = call(&grid, "users.info", t, &[("user", "U04K00046")]);
+    assert_eq!(info["user"]["deleted"], true);
+
+    let eleven = (0..11)
+        .map(|i| format!("U{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (_, _, many) = call(
+        &grid,
+        "admin.roles.removeAssignments",
+        t,
+        &[
+            ("role_id", "Rl0A"),
+            ("entity_ids", "E04KSTRL9"),
+            ("user_ids", &eleven),
+        ],
+    );
+    assert_eq!(many["error"], "too_many_users");
+    let (_, _, done) = call(
+        &grid,
+        "admin.roles.removeAssignments",
+        t,
+        &[
+            ("role_id", "Rl0A"),
+            ("entity_ids", "E04KSTRL9"),
+            ("user_ids", "U04K00004"),
+        ],
+    );
+    assert_eq!(done["ok"], true);
+    let (_, _, left) = call(&grid, "admin.roles.listAssignments", t, &[]);
+    assert_eq!(left["role_assignments"].as_array().unwrap().len(), 1);
+    assert_eq!(left["role_assignments"][0]["user_id"], "U04K00005");
+    let mut slack = fixture("java-sdk/admin.roles.listAssignments.json");
+    slack["ok"] = json!(true);
+    assert_shape(&left, &slack, "admin.roles.listAssignments");
+}
