@@ -97,10 +97,16 @@ fn with_slash(url: &str) -> String {
     }
 }
 
+/// Why a try did not settle, and how long to wait before the next.
+struct Retry {
+    /// `Some` for a rate limit: what `Retry-After` asked.
+    rate_limit: Option<Duration>,
+    error: SlackError,
+}
+
 enum Attempt<T> {
     Done(T),
-    /// Wait, then try again; the bool says whether it was a rate limit.
-    Retry(Option<Duration>, bool, SlackError),
+    Retry(Retry),
 }
 
 impl SlackClient {
@@ -205,12 +211,14 @@ impl SlackClient {
             self.count(gate);
             match attempt().await? {
                 Attempt::Done(v) => return Ok(v),
-                Attempt::Retry(wait, true, err) => {
+                Attempt::Retry(Retry {
+                    rate_limit: Some(wait),
+                    error: err,
+                }) => {
                     limited += 1;
                     if limited > self.retry.max_rate_limit_waits {
                         return Err(err);
                     }
-                    let wait = wait.unwrap_or(Duration::from_secs(1));
                     tracing::warn!(
                         method = gate,
                         seconds = wait.as_secs_f64(),
@@ -218,7 +226,10 @@ impl SlackClient {
                     );
                     self.close_gate(gate, wait);
                 }
-                Attempt::Retry(_, false, err) => {
+                Attempt::Retry(Retry {
+                    rate_limit: None,
+                    error: err,
+                }) => {
                     transient += 1;
                     if transient >= self.retry.max_attempts {
                         return Err(err);
@@ -241,6 +252,58 @@ impl SlackClient {
         decode(method, &body)
     }
 
+    fn transient(&self, error: SlackError) -> Retry {
+        Retry {
+            rate_limit: None,
+            error,
+        }
+    }
+
+    fn rate_limited(&self, gate: &str, headers: &HeaderMap) -> Retry {
+        Retry {
+            rate_limit: Some(self.retry_after(headers)),
+            error: SlackError::RateLimited {
+                method: gate.into(),
+                attempts: self.retry.max_rate_limit_waits,
+            },
+        }
+    }
+
+    fn transport(&self, gate: &str, source: reqwest::Error) -> Retry {
+        self.transient(SlackError::Transport {
+            method: gate.into(),
+            attempts: self.retry.max_attempts,
+            source,
+        })
+    }
+
+    /// Send `req` and sort out what every Slack API shares: a dropped
+    /// connection, a timeout or a 5xx is transient, a 429 is a rate limit.
+    /// Anything else is the caller's to read.
+    async fn send(
+        &self,
+        gate: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Retry> {
+        let resp = req
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .map_err(|source| self.transport(gate, source))?;
+        let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(self.rate_limited(gate, resp.headers()));
+        }
+        if status.is_server_error() {
+            return Err(self.transient(SlackError::Http {
+                method: gate.into(),
+                status: status.as_u16(),
+                attempts: self.retry.max_attempts,
+            }));
+        }
+        Ok(resp)
+    }
+
     /// Like [`call`](Self::call), also returning the response headers.
     pub async fn call_raw(
         &self,
@@ -248,110 +311,52 @@ impl SlackClient {
         params: &[(&str, String)],
     ) -> Result<(Vec<u8>, HeaderMap), SlackError> {
         let url = format!("{}{method}", self.api_url);
-        let limits = self.retry.clone();
-        self.with_retries(method, || {
-            let req = self
-                .http
-                .post(&url)
-                .bearer_auth(self.token.expose())
-                .form(params);
-            async move {
-                let attempts = limits.max_attempts;
-                let resp = match req.send().await {
-                    Ok(r) => r,
-                    Err(source) => {
-                        return Ok(Attempt::Retry(
-                            None,
-                            false,
-                            SlackError::Transport {
-                                method: method.into(),
-                                attempts,
-                                source,
-                            },
-                        ));
-                    }
-                };
-                let status = resp.status();
-                let headers = resp.headers().clone();
-                if status == StatusCode::TOO_MANY_REQUESTS {
-                    return Ok(Attempt::Retry(
-                        Some(self.retry_after(&headers)),
-                        true,
-                        SlackError::RateLimited {
-                            method: method.into(),
-                            attempts: limits.max_rate_limit_waits,
-                        },
-                    ));
-                }
-                if status.is_server_error() {
-                    return Ok(Attempt::Retry(
-                        None,
-                        false,
-                        SlackError::Http {
-                            method: method.into(),
-                            status: status.as_u16(),
-                            attempts,
-                        },
-                    ));
-                }
-                let body = match resp.bytes().await {
-                    Ok(b) => b.to_vec(),
-                    Err(source) => {
-                        return Ok(Attempt::Retry(
-                            None,
-                            false,
-                            SlackError::Transport {
-                                method: method.into(),
-                                attempts,
-                                source,
-                            },
-                        ));
-                    }
-                };
-                let envelope: Result<wire::Envelope, _> = serde_json::from_slice(&body);
-                match envelope {
-                    Ok(env) if env.ok => Ok(Attempt::Done((body, headers))),
-                    Ok(env) => {
-                        let code = env.error.unwrap_or_else(|| "unknown_error".into());
-                        match code.as_str() {
-                            "ratelimited" => Ok(Attempt::Retry(
-                                Some(self.retry_after(&headers)),
-                                true,
-                                SlackError::RateLimited {
-                                    method: method.into(),
-                                    attempts: limits.max_rate_limit_waits,
-                                },
-                            )),
-                            "fatal_error"
-                            | "internal_error"
-                            | "service_unavailable"
-                            | "request_timeout" => Ok(Attempt::Retry(
-                                None,
-                                false,
-                                SlackError::ServerError {
-                                    method: method.into(),
-                                    code,
-                                    attempts,
-                                },
-                            )),
-                            _ => Err(SlackError::from_code(
-                                method,
-                                &code,
-                                env.needed,
-                                env.provided,
-                            )),
-                        }
-                    }
-                    Err(_) if !status.is_success() => Err(SlackError::Http {
+        self.with_retries(method, || async {
+            let resp = match self.send(method, self.http.post(&url).form(params)).await {
+                Ok(r) => r,
+                Err(retry) => return Ok(Attempt::Retry(retry)),
+            };
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = match resp.bytes().await {
+                Ok(b) => b.to_vec(),
+                Err(source) => return Ok(Attempt::Retry(self.transport(method, source))),
+            };
+            let envelope: wire::Envelope = match serde_json::from_slice(&body) {
+                Ok(env) => env,
+                Err(_) if !status.is_success() => {
+                    return Err(SlackError::Http {
                         method: method.into(),
                         status: status.as_u16(),
                         attempts: 1,
-                    }),
-                    Err(e) => Err(SlackError::Decode {
+                    });
+                }
+                Err(e) => {
+                    return Err(SlackError::Decode {
                         method: method.into(),
                         detail: e.to_string(),
-                    }),
+                    });
                 }
+            };
+            if envelope.ok {
+                return Ok(Attempt::Done((body, headers)));
+            }
+            let code = envelope.error.unwrap_or_else(|| "unknown_error".into());
+            match code.as_str() {
+                "ratelimited" => Ok(Attempt::Retry(self.rate_limited(method, &headers))),
+                "fatal_error" | "internal_error" | "service_unavailable" | "request_timeout" => {
+                    Ok(Attempt::Retry(self.transient(SlackError::ServerError {
+                        method: method.into(),
+                        code,
+                        attempts: self.retry.max_attempts,
+                    })))
+                }
+                _ => Err(SlackError::from_code(
+                    method,
+                    &code,
+                    envelope.needed,
+                    envelope.provided,
+                )),
             }
         })
         .await
@@ -362,64 +367,30 @@ impl SlackClient {
     pub async fn scim_probe(&self) -> Result<ScimProbe, SlackError> {
         const GATE: &str = "scim:GET Users";
         let url = format!("{}Users?startIndex=1&count=1", self.scim_url);
-        let limits = self.retry.clone();
-        self.with_retries(GATE, || {
-            let req = self.http.get(&url).bearer_auth(self.token.expose());
-            async move {
-                let resp = match req.send().await {
-                    Ok(r) => r,
-                    Err(source) => {
-                        return Ok(Attempt::Retry(
-                            None,
-                            false,
-                            SlackError::Transport {
-                                method: GATE.into(),
-                                attempts: limits.max_attempts,
-                                source,
-                            },
-                        ));
-                    }
-                };
-                let status = resp.status();
-                if status == StatusCode::TOO_MANY_REQUESTS {
-                    return Ok(Attempt::Retry(
-                        Some(self.retry_after(resp.headers())),
-                        true,
-                        SlackError::RateLimited {
-                            method: GATE.into(),
-                            attempts: limits.max_rate_limit_waits,
-                        },
-                    ));
-                }
-                if status.is_server_error() {
-                    return Ok(Attempt::Retry(
-                        None,
-                        false,
-                        SlackError::Http {
-                            method: GATE.into(),
-                            status: status.as_u16(),
-                            attempts: limits.max_attempts,
-                        },
-                    ));
-                }
-                let body = resp.bytes().await.unwrap_or_default();
-                if status.is_success() {
-                    let list: wire::ScimList = decode(GATE, &body)?;
-                    return Ok(Attempt::Done(ScimProbe::Available {
-                        total_users: list.total_results,
-                    }));
-                }
-                Ok(Attempt::Done(ScimProbe::Unavailable {
-                    status: status.as_u16(),
-                    detail: scim_error_detail(&body),
-                }))
+        self.with_retries(GATE, || async {
+            let resp = match self.send(GATE, self.http.get(&url)).await {
+                Ok(r) => r,
+                Err(retry) => return Ok(Attempt::Retry(retry)),
+            };
+            let status = resp.status();
+            let body = match resp.bytes().await {
+                Ok(b) => b,
+                Err(source) => return Ok(Attempt::Retry(self.transport(GATE, source))),
+            };
+            if status.is_success() {
+                let list: wire::ScimList = decode(GATE, &body)?;
+                return Ok(Attempt::Done(ScimProbe::Available {
+                    total_users: list.total_results,
+                }));
             }
+            Ok(Attempt::Done(ScimProbe::Unavailable {
+                status: status.as_u16(),
+                detail: scim_error_detail(&body),
+            }))
         })
         .await
     }
-}
 
-impl SlackClient {
     /// SCIM `PATCH Users/<id>` setting `active` to false. Deactivating is
     /// idempotent, so a retried request cannot do harm.
     pub async fn scim_deactivate(&self, user_id: &str) -> Result<(), SlackError> {
@@ -429,60 +400,21 @@ impl SlackClient {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": "active", "value": false}],
         });
-        let limits = self.retry.clone();
-        self.with_retries(GATE, || {
-            let req = self
-                .http
-                .patch(&url)
-                .bearer_auth(self.token.expose())
-                .json(&body);
-            async move {
-                let resp = match req.send().await {
-                    Ok(r) => r,
-                    Err(source) => {
-                        return Ok(Attempt::Retry(
-                            None,
-                            false,
-                            SlackError::Transport {
-                                method: GATE.into(),
-                                attempts: limits.max_attempts,
-                                source,
-                            },
-                        ));
-                    }
-                };
-                let status = resp.status();
-                if status == StatusCode::TOO_MANY_REQUESTS {
-                    return Ok(Attempt::Retry(
-                        Some(self.retry_after(resp.headers())),
-                        true,
-                        SlackError::RateLimited {
-                            method: GATE.into(),
-                            attempts: limits.max_rate_limit_waits,
-                        },
-                    ));
-                }
-                if status.is_server_error() {
-                    return Ok(Attempt::Retry(
-                        None,
-                        false,
-                        SlackError::Http {
-                            method: GATE.into(),
-                            status: status.as_u16(),
-                            attempts: limits.max_attempts,
-                        },
-                    ));
-                }
-                if status.is_success() {
-                    return Ok(Attempt::Done(()));
-                }
-                let body = resp.bytes().await.unwrap_or_default();
-                Err(SlackError::Api {
-                    method: GATE.into(),
-                    code: format!("HTTP {}", status.as_u16()),
-                    detail: Some(scim_error_detail(&body)),
-                })
+        self.with_retries(GATE, || async {
+            let resp = match self.send(GATE, self.http.patch(&url).json(&body)).await {
+                Ok(r) => r,
+                Err(retry) => return Ok(Attempt::Retry(retry)),
+            };
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(Attempt::Done(()));
             }
+            let body = resp.bytes().await.unwrap_or_default();
+            Err(SlackError::Api {
+                method: GATE.into(),
+                code: format!("HTTP {}", status.as_u16()),
+                detail: Some(scim_error_detail(&body)),
+            })
         })
         .await
     }
