@@ -139,13 +139,12 @@ pub async fn execute(
                 }
                 Ok(true) => {}
                 Err(e) => {
-                    store.journal_set(
-                        snapshot_id,
-                        &rev.row_id,
-                        "in_flight",
-                        Some(&e.to_string()),
-                        false,
-                    )?;
+                    // Not knowing is failing; the next run reads Slack again
+                    // before it writes anything.
+                    let detail = format!(
+                        "outcome of the interrupted run unknown: Slack could not be read: {e}"
+                    );
+                    store.journal_set(snapshot_id, &rev.row_id, "failed", Some(&detail), false)?;
                     continue;
                 }
             }
