@@ -133,6 +133,18 @@ fn dry_run_plans_everything_and_writes_nothing() {
         0,
         "a dry run journals nothing"
     );
+
+    // The plan as a reviewer reads it, pinned.
+    let table = Run::of(env.slack(
+        &sandbox,
+        &["apply", sheet.to_str().unwrap(), "--format", "table"],
+    ))
+    .ok();
+    let table = table
+        .stdout
+        .replace(sheet.to_str().unwrap(), "reviewed.csv");
+    insta::assert_snapshot!("kestrel_dry_run_plan", table);
+    assert_eq!(writes(&sandbox), 0);
 }
 
 #[test]
