@@ -84,8 +84,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Not `#[from]`: the message already carries the sheet's error, so it
+    /// must not be printed again as a cause.
     #[error("refused {0}; nothing was sent to Slack")]
-    Sheet(#[from] crate::sheet::SheetError),
+    Sheet(crate::sheet::SheetError),
 
     #[error("cannot read the sheet {path}")]
     ReadSheet {
@@ -112,7 +114,7 @@ pub enum Error {
     )]
     SheetSnapshotMissing { snapshot_id: i64 },
 
-    #[error("sandbox: {0}")]
+    #[error(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
 
     #[error("{what} {path}")]
@@ -125,6 +127,12 @@ pub enum Error {
 
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
+}
+
+impl From<crate::sheet::SheetError> for Error {
+    fn from(e: crate::sheet::SheetError) -> Self {
+        Error::Sheet(e)
+    }
 }
 
 impl Error {

@@ -124,6 +124,17 @@ impl OrgData {
         let users: Vec<Value> = serde_json::from_str(users).map_err(|e| bad("users.json", e))?;
         let usergroups: Vec<Value> =
             serde_json::from_str(groups).map_err(|e| bad("usergroups.json", e))?;
+        for (file, items) in [("users.json", &users), ("usergroups.json", &usergroups)] {
+            if let Some(i) = items
+                .iter()
+                .position(|v| !v.is_object() || !v["id"].is_string())
+            {
+                return Err(SandboxError::Parse {
+                    file: format!("{origin}/{file}"),
+                    detail: format!("entry {i} is not an object with a string id"),
+                });
+            }
+        }
         if meta.tokens.is_empty() {
             return Err(SandboxError::Parse {
                 file: format!("{origin}/sandbox.json"),

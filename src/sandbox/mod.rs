@@ -15,17 +15,17 @@ pub use server::{Fault, FaultKind, Sandbox};
 
 #[derive(Debug, Error)]
 pub enum SandboxError {
-    #[error("cannot read {path}")]
+    #[error("sandbox: cannot read {path}")]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{file} is not valid sample data: {detail}")]
+    #[error("sandbox: {file} is not valid sample data: {detail}")]
     Parse { file: String, detail: String },
-    #[error("no bundled sample data named {0:?}")]
+    #[error("sandbox: no bundled sample data named {0:?}")]
     UnknownBundle(String),
-    #[error("cannot listen on {addr}; pick another address with --listen")]
+    #[error("sandbox: cannot listen on {addr}; pick another address with --listen")]
     Bind {
         addr: SocketAddr,
         #[source]

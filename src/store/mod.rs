@@ -96,8 +96,15 @@ pub enum StoreError {
     )]
     LostSnapshot { id: i64 },
 
+    /// Not `#[from]`: the message carries SQLite's words once.
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(e)
+    }
 }
 
 /// Whether opening may create a new database.
