@@ -256,6 +256,9 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
         undecided_rows: undecided,
     };
 
+    // Even a dry run records itself, so it writes under the writer lock:
+    // during a sync it is refused clearly rather than left to time out.
+    let _lock = store.lock_writer()?;
     if !args.execute {
         let run_id = store.begin_apply_run(&new_run)?;
         let rows: Vec<ReportRow> = revocations
@@ -312,7 +315,6 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
     }
 
     // 3. Execute, journaled, then verify.
-    let _lock = store.lock_writer()?;
     let run_id = store.begin_apply_run(&new_run)?;
     store.journal_plan(run_id, snapshot_id, &revocations)?;
     let bar = if ctx.show_progress() {

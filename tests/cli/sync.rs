@@ -349,6 +349,13 @@ fn a_killed_sync_leaves_no_complete_snapshot_and_a_sound_database() {
     Run::of(env.slack(&sandbox, &["sync"]))
         .fails(2)
         .stderr_has("another slack-uar process is writing to");
+    // Reading goes on meanwhile: snapshot 1 exports while snapshot 2 is written.
+    let sheet = env.dir.path().join("during.csv");
+    Run::of(env.cmd(&["export", "1", "--out", sheet.to_str().unwrap()])).ok();
+    // Applying (even a dry run, which records itself) waits its turn, clearly.
+    Run::of(env.slack(&sandbox, &["apply", sheet.to_str().unwrap()]))
+        .fails(2)
+        .stderr_has("another slack-uar process is writing to");
 
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
