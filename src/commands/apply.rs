@@ -256,6 +256,17 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
         undecided_rows: undecided,
     };
 
+    let report_of = |rows| ApplyReport {
+        snapshot_id,
+        sheet_sha256: &sheet.sha256,
+        executed: args.execute,
+        keep,
+        revoke,
+        undecided,
+        report: report_path.display().to_string(),
+        revocations: rows,
+    };
+
     // Even a dry run records itself, so it writes under the writer lock:
     // during a sync it is refused clearly rather than left to time out.
     let _lock = store.lock_writer()?;
@@ -285,16 +296,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
             .collect();
         write_report(&report_path, &rows)?;
         store.finish_apply_run(run_id)?;
-        let report = ApplyReport {
-            snapshot_id,
-            sheet_sha256: &sheet.sha256,
-            executed: false,
-            keep,
-            revoke,
-            undecided,
-            report: report_path.display().to_string(),
-            revocations: &rows,
-        };
+        let report = report_of(&rows);
         print_rows(
             ctx,
             &format!(
@@ -355,16 +357,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
         });
     }
     write_report(&report_path, &rows)?;
-    let report = ApplyReport {
-        snapshot_id,
-        sheet_sha256: &sheet.sha256,
-        executed: true,
-        keep,
-        revoke,
-        undecided,
-        report: report_path.display().to_string(),
-        revocations: &rows,
-    };
+    let report = report_of(&rows);
     print_rows(
         ctx,
         &format!("Applied {file_name} (snapshot {snapshot_id}):"),
