@@ -237,12 +237,7 @@ impl Category {
 /// The category of `change`; `account_type` is the user's type in the
 /// later snapshot, when known.
 pub fn categorize(change: &Change, account_type: Option<&str>) -> Category {
-    let is_guest = |t: Option<&str>| {
-        t.is_some_and(|t| {
-            t == AccountType::MultiChannelGuest.as_str()
-                || t == AccountType::SingleChannelGuest.as_str()
-        })
-    };
+    let is_guest = |t: Option<&str>| t.is_some_and(AccountType::is_guest_str);
     let privileged = |e: &str| e.parse::<Entitlement>().is_ok_and(|e| e.is_privileged());
     let workspace_member = |e: &str| {
         matches!(

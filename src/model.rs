@@ -59,7 +59,27 @@ pub enum AccountType {
     Bot,
 }
 
+impl FromStr for AccountType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AccountType::Member,
+            AccountType::MultiChannelGuest,
+            AccountType::SingleChannelGuest,
+            AccountType::Bot,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or_else(|| format!("unknown account type {s:?}"))
+    }
+}
+
 impl AccountType {
+    /// Whether the stored account type `s` is a guest of either kind.
+    pub fn is_guest_str(s: &str) -> bool {
+        s.parse::<AccountType>().is_ok_and(AccountType::is_guest)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccountType::Member => "member",
@@ -394,6 +414,21 @@ mod tests {
         let grants = usergroup_grants(&g, "T1", |u| u != "U2");
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].entitlement.to_string(), "usergroup:S1:member");
+    }
+
+    #[test]
+    fn account_types_parse_back_and_know_guests() {
+        for t in [
+            "member",
+            "multi_channel_guest",
+            "single_channel_guest",
+            "bot",
+        ] {
+            assert_eq!(t.parse::<AccountType>().unwrap().as_str(), t);
+        }
+        assert!(AccountType::is_guest_str("single_channel_guest"));
+        assert!(!AccountType::is_guest_str("member"));
+        assert!(!AccountType::is_guest_str("guest"));
     }
 
     #[test]

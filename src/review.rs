@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::diff::AccountFacts;
-use crate::model::Entitlement;
+use crate::model::{AccountType, Entitlement};
 use crate::store::GrantDetail;
 
 /// The sheet's columns, in order: CONTRACT.md's, then the extra context a
@@ -142,7 +142,7 @@ impl ReviewRow {
         match filter {
             None => true,
             Some(Filter::Privileged) => self.privileged,
-            Some(Filter::Guests) => t == "multi_channel_guest" || t == "single_channel_guest",
+            Some(Filter::Guests) => AccountType::is_guest_str(t),
             Some(Filter::Bots) => t == "bot",
             Some(Filter::Changed) => matches!(self.change, ChangeMark::New | ChangeMark::Changed),
         }

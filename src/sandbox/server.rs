@@ -197,14 +197,6 @@ impl Sandbox {
     pub fn replace_org(&self, org: OrgData) {
         *self.shared.org.lock().unwrap() = org;
     }
-
-    pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.shared.calls.lock().unwrap().clone()
-    }
-
-    pub fn inject(&self, fault: Fault) {
-        self.shared.faults.lock().unwrap().push(fault);
-    }
 }
 
 /// A method's behaviour: the org, the caller's token and the arguments in;

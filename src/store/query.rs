@@ -213,7 +213,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(PopulationCounts {
             accounts_by_type: accounts,
-            grants_by_kind: self.summary(id)?.grants_by_kind,
+            grants_by_kind: self.grants_by_kind(id)?,
         })
     }
 

@@ -374,6 +374,24 @@ fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
 }
 
 impl Store {
+    /// A snapshot's grants counted by kind (workspace_admin, usergroup_member, ...).
+    pub fn grants_by_kind(&self, id: i64) -> Result<BTreeMap<String, i64>, StoreError> {
+        let mut counts = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entitlement FROM access_grant WHERE snapshot_id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let key: String = r.get(0)?;
+            let kind = key
+                .parse::<model::Entitlement>()
+                .map(|e| e.kind())
+                .unwrap_or("unknown");
+            *counts.entry(kind.to_owned()).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM snapshot s ORDER BY s.id"
@@ -426,19 +444,7 @@ impl Store {
             "SELECT count(*) FROM snapshot_users WHERE snapshot_id = ?1 AND account_status != 'deactivated'
                AND account_type IN ('multi_channel_guest', 'single_channel_guest')",
         )?;
-        let mut grants_by_kind = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT entitlement FROM access_grant WHERE snapshot_id = ?1")?;
-        let mut rows = stmt.query([id])?;
-        while let Some(r) = rows.next()? {
-            let key: String = r.get(0)?;
-            let kind = key
-                .parse::<model::Entitlement>()
-                .map(|e| e.kind())
-                .unwrap_or("unknown");
-            *grants_by_kind.entry(kind.to_owned()).or_insert(0) += 1;
-        }
+        let grants_by_kind = self.grants_by_kind(id)?;
         Ok(SnapshotSummary {
             snapshot,
             plan_evidence,
