@@ -456,3 +456,61 @@ fn a_killed_run_resumes_to_the_same_end_with_no_write_twice() {
         "others stay"
     );
 }
+
+#[test]
+fn a_grant_already_gone_is_already_revoked_and_not_written() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    let sheet = reviewed(&env, &sandbox);
+    // Between review and apply, an admin removes two of the grants by hand.
+    let http = Sandbox::http();
+    let oncall_without_rosa = "U04K00009,U04K00025";
+    let resp: serde_json::Value = http
+        .post(format!("{}usergroups.users.update", sandbox.api_url))
+        .bearer_auth(&sandbox.token)
+        .form(&[("usergroup", "S04KONCAL"), ("users", oncall_without_rosa)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(resp["ok"], true, "{resp}");
+    let patch = http
+        .patch(format!("{}Users/U04K00046", sandbox.scim_url))
+        .bearer_auth(&sandbox.token)
+        .json(&json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}))
+        .send()
+        .unwrap();
+    assert!(patch.status().is_success());
+    let by_hand = writes(&sandbox);
+
+    let report_path = env.dir.path().join("evidence").join("q3-remediation.csv");
+    std::fs::create_dir(report_path.parent().unwrap()).unwrap();
+    Run::of(env.slack(
+        &sandbox,
+        &[
+            "apply",
+            sheet.to_str().unwrap(),
+            "--execute",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    ))
+    .ok();
+    assert_eq!(
+        writes(&sandbox) - by_hand,
+        1,
+        "only Kenji's removal was still to do"
+    );
+    let r = report(&report_path);
+    assert_eq!(
+        status_of(&r, ROSA),
+        ("already_revoked".into(), "yes".into())
+    );
+    assert_eq!(
+        status_of(&r, VICTOR),
+        ("already_revoked".into(), "yes".into())
+    );
+    assert_eq!(status_of(&r, KENJI), ("done".into(), "yes".into()));
+    assert!(r[ROSA]["performed_at"].is_empty(), "nothing was performed");
+    assert!(!env.dir.path().join("reviewed-remediation.csv").exists());
+}

@@ -482,6 +482,9 @@ fn snapshots_json_has_the_contract_fields() {
     );
     assert_eq!(s["counts"]["workspaces"], 1);
     assert_eq!(s["counts"]["usergroups"], 7);
+    // Piped, with no --format, output is JSON for scripts.
+    let piped = Run::of(env.cmd(&["snapshots"])).ok();
+    assert_eq!(piped.json()[0]["id"], 1);
     // CSV for scripts, with a header row.
     let csv = Run::of(env.cmd(&["snapshots", "--format", "csv"]))
         .ok()
@@ -603,4 +606,33 @@ fn demo_runs_the_whole_narrated_cycle_into_the_given_database() {
         env.query_i64("SELECT count(*) FROM revocation WHERE status = 'refused'"),
         1
     );
+}
+
+#[test]
+fn flags_take_the_place_of_the_environment() {
+    // --db, and --api-url / --scim-url given without their trailing slash:
+    // a method's URL is still the base URL plus the method name.
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    let db = env.dir.path().join("elsewhere.db");
+    let mut cmd = env.cmd(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--api-url",
+        sandbox.api_url.trim_end_matches('/'),
+        "--scim-url",
+        sandbox.scim_url.trim_end_matches('/'),
+        "sync",
+        "--format",
+        "json",
+    ]);
+    cmd.env("SLACK_TOKEN", &sandbox.token);
+    let report = Run::of(cmd).ok().json();
+    assert_eq!(
+        report["snapshot"]["plan"], "business_plus",
+        "SCIM was reached too"
+    );
+    assert!(db.exists());
+    assert!(!env.db.exists(), "SLACK_UAR_DB gives way to --db");
+    assert_eq!(sandbox.calls_to("users.list"), 1);
 }
