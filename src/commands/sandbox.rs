@@ -5,14 +5,15 @@ use std::io::Write;
 use super::{Context, stop_signal};
 use crate::cli::SandboxArgs;
 use crate::error::{Error, exit};
-use crate::sandbox::{DEFAULT_BUNDLED, OrgData, Sandbox};
+use crate::sandbox::{OrgData, Sandbox};
 
 pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
-    let org = match (&args.data, args.generate_users) {
-        (Some(dir), _) => OrgData::load(dir)?,
-        (None, Some(n)) if args.quarter_later => OrgData::generate_quarter_later(n),
-        (None, Some(n)) => OrgData::generate(n),
-        (None, None) => OrgData::bundled(DEFAULT_BUNDLED)?,
+    let org = match (&args.data, args.generate_users, args.generate_workspaces) {
+        (Some(dir), _, _) => OrgData::load(dir)?,
+        (None, Some(n), Some(w)) => OrgData::generate_grid(n, w.into(), args.quarter_later),
+        (None, Some(n), None) if args.quarter_later => OrgData::generate_quarter_later(n),
+        (None, Some(n), None) => OrgData::generate(n),
+        (None, None, _) => OrgData::bundled(&args.sample)?,
     };
     ctx.runtime.block_on(async {
         let sandbox = Sandbox::start(org, args.listen).await?;

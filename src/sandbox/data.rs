@@ -29,10 +29,23 @@ const BUNDLED: &[(&str, [&str; 3])] = &[
             include_str!("../../sample-data/kestrel-q4/usergroups.json"),
         ],
     ),
+    (
+        "corvid-q3",
+        [
+            include_str!("../../sample-data/corvid-q3/sandbox.json"),
+            include_str!("../../sample-data/corvid-q3/users.json"),
+            include_str!("../../sample-data/corvid-q3/usergroups.json"),
+        ],
+    ),
+    (
+        "corvid-q4",
+        [
+            include_str!("../../sample-data/corvid-q4/sandbox.json"),
+            include_str!("../../sample-data/corvid-q4/users.json"),
+            include_str!("../../sample-data/corvid-q4/usergroups.json"),
+        ],
+    ),
 ];
-
-/// The bundled workspace `sandbox` serves without `--data`.
-pub const DEFAULT_BUNDLED: &str = "kestrel-q3";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +73,19 @@ pub struct TokenSpec {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub state: TokenState,
+    /// Enterprise Grid: the workspaces the org-wide app is approved for
+    /// (what `auth.teams.list` shows); `None` means all of them.
+    #[serde(default)]
+    pub workspaces: Option<Vec<String>>,
+}
+
+impl TokenSpec {
+    /// Whether an org token may act on workspace `team` with non-admin methods.
+    pub fn approved_for(&self, team: &str) -> bool {
+        self.workspaces
+            .as_ref()
+            .is_none_or(|ws| ws.iter().any(|w| w == team))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,6 +93,9 @@ struct SandboxFile {
     plan: Plan,
     team: Value,
     tokens: Vec<TokenSpec>,
+    /// Enterprise Grid: the org's workspaces, as `admin.teams.list` shows them.
+    #[serde(default)]
+    workspaces: Vec<Value>,
     /// Enterprise Grid: `admin.roles.listAssignments` entries.
     #[serde(default)]
     role_assignments: Vec<Value>,
@@ -75,8 +104,13 @@ struct SandboxFile {
 #[derive(Debug, Clone)]
 pub struct OrgData {
     pub plan: Plan,
-    /// The `team` object of `team.info`.
+    /// The `team` object of `team.info`; on Enterprise Grid, the org.
     pub team: Value,
+    /// Enterprise Grid: the org's workspaces (`id`, `name`, `domain`). A
+    /// Grid user lists theirs in `enterprise_user.teams`, and may carry a
+    /// sandbox-only `sandbox_roles` map of team to `admin`, `owner` or
+    /// `primary_owner`, which the sandbox never sends.
+    pub workspaces: Vec<Value>,
     /// The first token is the one the sandbox advertises.
     pub tokens: Vec<TokenSpec>,
     pub users: Vec<Value>,
@@ -145,6 +179,7 @@ impl OrgData {
             plan: meta.plan,
             team: meta.team,
             tokens: meta.tokens,
+            workspaces: meta.workspaces,
             users,
             usergroups,
             role_assignments: meta.role_assignments,
@@ -195,7 +230,9 @@ impl OrgData {
                 .map(String::from)
                 .to_vec(),
                 state: TokenState::Active,
+                workspaces: None,
             }],
+            workspaces: Vec::new(),
             users,
             usergroups,
             role_assignments: Vec::new(),
@@ -223,6 +260,97 @@ impl OrgData {
         org.users
             .extend((n..n + n / 100).map(|i| generated_user(&team_id, i)));
         org
+    }
+}
+
+impl OrgData {
+    /// An Enterprise Grid org of `n` users across `workspaces` workspaces,
+    /// for benchmarks: each person in one to three workspaces (guests and
+    /// bots in one), an admin or two per fifty, org admins, role assignments
+    /// on the org and on workspaces, a user group per hundred users. With
+    /// `quarter_later`: 1% new hires, 1% promoted, 0.5% gone, 1% moved out
+    /// of a workspace. Deterministic, so runs compare.
+    pub fn generate_grid(n: usize, workspaces: usize, quarter_later: bool) -> OrgData {
+        let w = workspaces.max(1);
+        let enterprise = "E0GEN00001";
+        let team = |t: usize| format!("T0GENW{t:04}");
+        let total = if quarter_later { n + n / 100 } else { n };
+        let users: Vec<Value> = (0..total)
+            .map(|i| {
+                let home = team(i % w);
+                let mut u = generated_user(&home, i);
+                let single = u["is_restricted"] == true || u["is_bot"] == true;
+                let mut teams = vec![home.clone()];
+                if !single && i % 3 != 0 {
+                    teams.push(team((i * 7 + 3) % w));
+                }
+                if !single && i % 5 == 0 {
+                    teams.push(team((i * 13 + 5) % w));
+                }
+                teams.dedup();
+                if quarter_later && i % 100 == 21 && teams.len() > 1 {
+                    teams.pop();
+                }
+                let mut roles = serde_json::Map::new();
+                if i < w {
+                    roles.insert(team(i), json!("primary_owner"));
+                } else if u["is_admin"] == true || (quarter_later && i % 100 == 12) {
+                    roles.insert(home.clone(), json!("admin"));
+                }
+                if quarter_later && i % 200 == 11 {
+                    u["deleted"] = json!(true);
+                }
+                for flag in ["is_admin", "is_owner", "is_primary_owner"] {
+                    u[flag] = json!(false);
+                }
+                if u["is_bot"] != true {
+                    u["enterprise_user"] = json!({
+                        "id": u["id"], "enterprise_id": enterprise, "enterprise_name": "Generated Group",
+                        "is_admin": i < 3, "is_owner": i < 2, "is_primary_owner": i == 0,
+                        "teams": teams,
+                    });
+                }
+                if !roles.is_empty() && !single {
+                    u["sandbox_roles"] = Value::Object(roles);
+                }
+                u
+            })
+            .collect();
+        let role_assignments = (0..n)
+            .filter(|i| i % 500 == 4 || i % 700 == 6)
+            .map(|i| {
+                let (role, entity) = if i % 500 == 4 {
+                    ("Rl0A", enterprise.to_owned())
+                } else {
+                    ("Rl01", team(i % w))
+                };
+                json!({"role_id": role, "entity_id": entity, "user_id": format!("U{i:09}"),
+                       "date_create": 1_700_000_000})
+            })
+            .collect();
+        let mut org = Self::generate(n);
+        for (g, group) in org.usergroups.iter_mut().enumerate() {
+            group["team_id"] = json!(team(g % w));
+        }
+        let admin_scopes = [
+            "admin.teams:read",
+            "admin.users:read",
+            "admin.users:write",
+            "admin.roles:read",
+            "admin.roles:write",
+        ];
+        org.tokens[0].scopes.extend(admin_scopes.map(String::from));
+        OrgData {
+            plan: Plan::Grid,
+            team: json!({"id": enterprise, "name": "Generated Group", "domain": "generated-group",
+                         "enterprise_id": enterprise, "enterprise_name": "Generated Group"}),
+            workspaces: (0..w)
+                .map(|t| json!({"id": team(t), "name": format!("Workspace {t}"), "domain": format!("gen-{t}")}))
+                .collect(),
+            users,
+            role_assignments,
+            ..org
+        }
     }
 }
 
@@ -268,9 +396,31 @@ mod tests {
     fn bundled_data_parses() {
         for (name, _) in BUNDLED {
             let org = OrgData::bundled(name).unwrap();
-            assert!(org.users.len() >= 60, "{name}: {}", org.users.len());
-            assert_eq!(org.plan, Plan::BusinessPlus);
+            assert!(org.users.len() >= 50, "{name}: {}", org.users.len());
+            let grid = name.starts_with("corvid");
+            assert_eq!(org.plan == Plan::Grid, grid, "{name}");
+            assert_eq!(org.workspaces.len() >= 3, grid, "{name}");
         }
+    }
+
+    #[test]
+    fn generated_grid_org_spreads_people_over_workspaces() {
+        let org = OrgData::generate_grid(1000, 10, false);
+        assert_eq!(org.plan, Plan::Grid);
+        assert_eq!(org.workspaces.len(), 10);
+        let in_many = org
+            .users
+            .iter()
+            .filter(|u| {
+                u["enterprise_user"]["teams"]
+                    .as_array()
+                    .is_some_and(|t| t.len() > 1)
+            })
+            .count();
+        assert!(in_many > 500, "{in_many}");
+        assert_eq!(org.tokens[0].user_id, "U000000000");
+        let later = OrgData::generate_grid(1000, 10, true);
+        assert_eq!(later.users.len(), 1010);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! touching a real Slack. It shares the wire types with the client.
 
 pub mod data;
+mod grid;
 pub mod server;
 
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-pub use data::{DEFAULT_BUNDLED, OrgData};
+pub use data::OrgData;
 pub use server::{Fault, FaultKind, Sandbox};
 
 #[derive(Debug, Error)]

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use super::SandboxError;
 use super::data::{OrgData, TokenKind, TokenSpec, TokenState};
+use super::grid;
 use crate::model::Plan;
 use crate::slack::wire;
 
@@ -230,22 +231,28 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         "usergroups.list" => spec(Some("usergroups:read"), usergroups_list),
         "usergroups.users.list" => spec(Some("usergroups:read"), usergroups_users_list),
         "usergroups.users.update" => spec(Some("usergroups:write"), usergroups_users_update),
-        "admin.users.remove" => admin("admin.users:write", admin_users_remove),
-        "admin.users.setRegular" => admin("admin.users:write", admin_users_set_regular),
+        "auth.teams.list" => spec(None, grid::auth_teams_list),
+        "admin.teams.list" => admin("admin.teams:read", grid::admin_teams_list),
+        "admin.users.list" => admin("admin.users:read", grid::admin_users_list),
+        "admin.users.remove" => admin("admin.users:write", grid::admin_users_remove),
+        "admin.users.setRegular" => admin("admin.users:write", grid::admin_users_set_regular),
+        "admin.users.setAdmin" => admin("admin.users:write", grid::admin_users_set_admin),
         "admin.roles.removeAssignments" => {
-            admin("admin.roles:write", admin_roles_remove_assignments)
+            admin("admin.roles:write", grid::admin_roles_remove_assignments)
         }
-        "admin.roles.listAssignments" => admin("admin.roles:read", admin_roles_list_assignments),
+        "admin.roles.listAssignments" => {
+            admin("admin.roles:read", grid::admin_roles_list_assignments)
+        }
         _ => return None,
     })
 }
 
-struct ApiError {
+pub(super) struct ApiError {
     code: &'static str,
     needed: Option<String>,
 }
 
-fn api_error(code: &'static str) -> ApiError {
+pub(super) fn api_error(code: &'static str) -> ApiError {
     ApiError { code, needed: None }
 }
 
@@ -466,12 +473,16 @@ fn users_list(
     token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
+    // On Grid an org token lists one workspace at a time.
+    let grid_members =
+        grid::workspace_param(org, token, params)?.map(|t| grid::members_of(org, &t));
+    let total = grid_members.as_ref().map_or(org.users.len(), Vec::len);
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 0,
         Some(Ok(n)) => n,
         Some(Err(_)) => return Err(api_error("invalid_arguments")),
     };
-    if limit == 0 && org.users.len() > MAX_USERS_PAGE {
+    if limit == 0 && total > MAX_USERS_PAGE {
         return Err(api_error("limit_required"));
     }
     let limit = if limit == 0 {
@@ -482,15 +493,19 @@ fn users_list(
     let start = match params.get("cursor").filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => decode_cursor(c)
-            .filter(|o| *o < org.users.len())
+            .filter(|o| *o < total)
             .ok_or_else(|| api_error("invalid_cursor"))?,
     };
-    let end = (start + limit).min(org.users.len());
-    let members: Vec<Value> = org.users[start..end]
+    let end = (start + limit).min(total);
+    let page = match &grid_members {
+        Some(members) => &members[start..end],
+        None => &org.users[start..end],
+    };
+    let members: Vec<Value> = page
         .iter()
-        .map(|u| strip_email_unless_scoped(u.clone(), token))
+        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
         .collect();
-    let next = if end < org.users.len() {
+    let next = if end < total {
         encode_cursor(end)
     } else {
         String::new()
@@ -515,7 +530,7 @@ fn users_info(
         .iter()
         .find(|u| u["id"] == id.as_str())
         .ok_or_else(|| api_error("user_not_found"))?;
-    Ok(json!({"user": strip_email_unless_scoped(user.clone(), token)}))
+    Ok(json!({"user": strip_email_unless_scoped(grid::public_view(user), token)}))
 }
 
 fn flag(params: &HashMap<String, String>, name: &str) -> bool {
@@ -526,9 +541,10 @@ fn flag(params: &HashMap<String, String>, name: &str) -> bool {
 
 fn usergroups_list(
     org: &mut OrgData,
-    _: &TokenSpec,
+    token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
+    let team = grid::workspace_param(org, token, params)?;
     if org.plan == Plan::Pro && org.usergroups.is_empty() {
         // Free workspaces have no user groups; Pro and above list theirs.
         return Ok(json!({"usergroups": []}));
@@ -540,6 +556,7 @@ fn usergroups_list(
         .usergroups
         .iter()
         .filter(|g| include_disabled || g["date_delete"].as_i64().unwrap_or(0) == 0)
+        .filter(|g| team.as_ref().is_none_or(|t| g["team_id"] == t.as_str()))
         .map(|g| {
             let mut g = g.clone();
             let obj = g.as_object_mut().expect("a group is an object");
@@ -555,23 +572,31 @@ fn usergroups_list(
     Ok(json!({"usergroups": groups}))
 }
 
-fn group_index(org: &OrgData, params: &HashMap<String, String>) -> Result<usize, ApiError> {
+/// The group a method names; on Grid it must be in the named workspace.
+fn group_index(
+    org: &OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<usize, ApiError> {
     let id = params
         .get("usergroup")
         .filter(|g| !g.is_empty())
         .ok_or_else(|| api_error("missing_argument"))?;
+    let team = grid::workspace_param(org, token, params)?;
     org.usergroups
         .iter()
-        .position(|g| g["id"] == id.as_str())
+        .position(|g| {
+            g["id"] == id.as_str() && team.as_ref().is_none_or(|t| g["team_id"] == t.as_str())
+        })
         .ok_or_else(|| api_error("no_such_subteam"))
 }
 
 fn usergroups_users_list(
     org: &mut OrgData,
-    _: &TokenSpec,
+    token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
-    let g = &org.usergroups[group_index(org, params)?];
+    let g = &org.usergroups[group_index(org, token, params)?];
     if g["date_delete"].as_i64().unwrap_or(0) != 0 && !flag(params, "include_disabled") {
         return Err(api_error("no_such_subteam"));
     }
@@ -584,7 +609,7 @@ fn usergroups_users_update(
     token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
-    let at = group_index(org, params)?;
+    let at = group_index(org, token, params)?;
     let users: Vec<String> = params
         .get("users")
         .map(|u| {
@@ -606,110 +631,6 @@ fn usergroups_users_update(
     g["user_count"] = json!(users.len());
     g["updated_by"] = json!(token.user_id);
     Ok(json!({"usergroup": g.clone()}))
-}
-
-/// The user an admin method names, refusing the primary owner.
-fn admin_target(org: &mut OrgData, params: &HashMap<String, String>) -> Result<usize, ApiError> {
-    let (Some(team), Some(user)) = (params.get("team_id"), params.get("user_id")) else {
-        return Err(api_error("missing_argument"));
-    };
-    let at = org
-        .users
-        .iter()
-        .position(|u| u["id"] == user.as_str())
-        .ok_or_else(|| api_error("user_not_found"))?;
-    let u = &org.users[at];
-    let teams = &u["enterprise_user"]["teams"];
-    let in_team = u["team_id"] == team.as_str()
-        || teams
-            .as_array()
-            .is_some_and(|ts| ts.iter().any(|t| t == team.as_str()));
-    if !in_team {
-        return Err(api_error("team_not_found"));
-    }
-    if u["is_primary_owner"].as_bool().unwrap_or(false) {
-        return Err(api_error("cannot_modify_primary_owner"));
-    }
-    Ok(at)
-}
-
-/// Grid: take the user out of one workspace of the org.
-fn admin_users_remove(
-    org: &mut OrgData,
-    _: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let at = admin_target(org, params)?;
-    let team = params["team_id"].clone();
-    let user = &mut org.users[at];
-    if let Some(teams) = user["enterprise_user"]["teams"].as_array_mut() {
-        teams.retain(|t| t != team.as_str());
-    }
-    if user["team_id"] == team.as_str() {
-        user["deleted"] = json!(true);
-    }
-    Ok(json!({}))
-}
-
-/// Grid: demote an admin or owner of a workspace to a regular member.
-fn admin_users_set_regular(
-    org: &mut OrgData,
-    _: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let at = admin_target(org, params)?;
-    let user = &mut org.users[at];
-    if !user["is_admin"].as_bool().unwrap_or(false) && !user["is_owner"].as_bool().unwrap_or(false)
-    {
-        return Err(api_error("not_an_admin"));
-    }
-    user["is_admin"] = json!(false);
-    user["is_owner"] = json!(false);
-    Ok(json!({}))
-}
-
-fn admin_roles_list_assignments(
-    org: &mut OrgData,
-    _: &TokenSpec,
-    _: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    Ok(json!({"role_assignments": org.role_assignments, "response_metadata": {"next_cursor": ""}}))
-}
-
-/// Grid: remove a role from users on entities; at most 10 users a call.
-fn admin_roles_remove_assignments(
-    org: &mut OrgData,
-    _: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let list = |name: &str| -> Vec<String> {
-        params
-            .get(name)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (Some(role), entities, users) =
-        (params.get("role_id"), list("entity_ids"), list("user_ids"))
-    else {
-        return Err(api_error("missing_argument"));
-    };
-    if entities.is_empty() || users.is_empty() {
-        return Err(api_error("missing_argument"));
-    }
-    if users.len() > 10 {
-        return Err(api_error("too_many_users"));
-    }
-    org.role_assignments.retain(|a| {
-        !(a["role_id"] == role.as_str()
-            && entities.iter().any(|e| a["entity_id"] == e.as_str())
-            && users.iter().any(|u| a["user_id"] == u.as_str()))
-    });
-    Ok(json!({}))
 }
 
 fn scim_error(status: StatusCode, description: &str) -> Response {

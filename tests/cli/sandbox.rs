@@ -516,107 +516,271 @@ fn admin_methods_exist_only_on_grid() {
         &[("team_id", "T04KSTRL9"), ("user_id", "U04K00046")],
     );
     assert_eq!(body["error"], "feature_not_enabled");
+    let (_, _, teams) = call(&sb, "auth.teams.list", Some(&sb.token), &[]);
+    assert_eq!(teams["teams"][0]["id"], "T04KSTRL9", "{teams}");
+}
 
-    // The same workspace as an Enterprise Grid org.
-    let dir = tempfile::tempdir().unwrap();
-    let src = crate::harness::sample_data("kestrel-q3");
-    for f in ["users.json", "usergroups.json"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let mut meta: Value =
-        serde_json::from_str(&std::fs::read_to_string(src.join("sandbox.json")).unwrap()).unwrap();
-    meta["plan"] = json!("grid");
-    meta["team"]["enterprise_id"] = json!("E04KSTRL9");
-    let scopes = meta["tokens"][0]["scopes"].as_array_mut().unwrap();
-    for s in ["admin.users:write", "admin.roles:read", "admin.roles:write"] {
-        scopes.push(json!(s));
-    }
-    meta["role_assignments"] = json!([
-        {"role_id": "Rl0A", "entity_id": "E04KSTRL9", "user_id": "U04K00004", "date_create": 1700000000},
-        {"role_id": "Rl0A", "entity_id": "T04KSTRL9", "user_id": "U04K00005", "date_create": 1700000000}
-    ]);
-    std::fs::write(dir.path().join("sandbox.json"), meta.to_string()).unwrap();
-    let grid = Sandbox::with_data(dir.path());
-    let t = Some(grid.token.as_str());
-    let (_, _, auth) = call(&grid, "auth.test", t, &[]);
-    assert_eq!(auth["enterprise_id"], "E04KSTRL9");
+const ORG: &str = "xoxp-5000000001-5000000003-sandbox-org";
 
-    let (_, _, ok) = call(
-        &grid,
-        "admin.users.setRegular",
-        t,
-        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00004")],
+/// The Grid sample's shapes are Slack's, and its reads follow Slack's rules
+/// for org tokens.
+#[test]
+fn grid_reads_answer_as_slack_does() {
+    let sb = Sandbox::start(&["--sample", "corvid-q3"]);
+    assert_eq!(sb.token, ORG);
+    let t = Some(ORG);
+    let (_, _, auth) = call(&sb, "auth.test", t, &[]);
+    assert_eq!(
+        (&auth["enterprise_id"], &auth["is_enterprise_install"]),
+        (&json!("E0CORVID1"), &json!(true))
     );
-    assert_eq!(ok["ok"], true, "{ok}");
-    let (_, _, info) = call(&grid, "users.info", t, &[("user", "U04K00004")]);
+
+    let (_, _, teams) = call(&sb, "admin.teams.list", t, &[("limit", "3")]);
+    let mut slack = fixture("java-sdk/admin.teams.list.json");
+    slack["ok"] = json!(true);
+    assert_shape(&teams, &slack, "admin.teams.list");
+    assert_eq!(teams["teams"].as_array().unwrap().len(), 3);
+    let cursor = teams["response_metadata"]["next_cursor"].as_str().unwrap();
+    let (_, _, rest) = call(&sb, "admin.teams.list", t, &[("cursor", cursor)]);
+    assert_eq!(rest["teams"][0]["id"], "T0CRVOPS1");
+    assert_eq!(rest["teams"][0]["primary_owner"]["user_id"], "W0C000006");
+    let (_, _, bad) = call(&sb, "admin.teams.list", t, &[("limit", "1001")]);
+    assert_eq!(bad["error"], "invalid_limit");
+
+    // Per-workspace methods need team_id from an org token, and only for
+    // the workspaces its app is approved for.
+    let (_, _, missing) = call(&sb, "users.list", t, &[("limit", "10")]);
+    assert_eq!(missing["error"], "missing_argument");
+    let (_, _, listed) = call(&sb, "users.list", t, &[("team_id", "T0CRVENG1")]);
+    let members = listed["members"].as_array().unwrap();
+    assert!(members.iter().all(|m| m.get("sandbox_roles").is_none()));
+    let raj = members.iter().find(|m| m["id"] == "W0C000008").unwrap();
+    assert_eq!(raj["is_admin"], true, "an admin in Engineering");
+    let (_, _, hq) = call(&sb, "users.list", t, &[("team_id", "T0CRVHQ01")]);
+    let raj = hq["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "W0C000008");
+    assert_eq!(raj.unwrap()["is_admin"], false, "a member in HQ");
+    let narrow = "xoxp-5000000001-5000000003-sandbox-noteams";
+    let (_, _, denied) = call(
+        &sb,
+        "usergroups.list",
+        Some(narrow),
+        &[("team_id", "T0CRVSLS1")],
+    );
+    assert_eq!(denied["error"], "team_access_not_granted");
+    let (_, _, approved) = call(&sb, "auth.teams.list", Some(narrow), &[]);
+    let mut slack = fixture("java-sdk/auth.teams.list.json");
+    slack["ok"] = json!(true);
+    assert_shape(&approved, &slack, "auth.teams.list");
+    assert_eq!(approved["teams"].as_array().unwrap().len(), 2);
+    let (_, _, scoped) = call(&sb, "admin.teams.list", Some(narrow), &[]);
+    assert_eq!(scoped["error"], "missing_scope");
+    assert_eq!(scoped["needed"], "admin.teams:read");
+
+    // The roster: org roles without team_id, that workspace's with it.
+    let (_, _, roster) = call(&sb, "admin.users.list", t, &[("limit", "1000")]);
+    let mut slack = fixture("java-sdk/admin.users.list.json");
+    slack["ok"] = json!(true);
+    assert_shape(&roster, &slack, "admin.users.list");
+    let users = roster["users"].as_array().unwrap();
+    assert!(users.iter().all(|u| u["is_active"] == true));
+    let dana = users.iter().find(|u| u["id"] == "W0C000003").unwrap();
     assert_eq!(
         (
-            info["user"]["is_admin"].clone(),
-            info["user"]["is_owner"].clone()
+            &dana["is_admin"],
+            dana["workspaces"].as_array().unwrap().len()
         ),
-        (json!(false), json!(false))
+        (&json!(true), 4)
     );
-    let (_, _, again) = call(
-        &grid,
-        "admin.users.setRegular",
-        t,
-        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00004")],
-    );
-    assert_eq!(again["error"], "not_an_admin");
-    let (_, _, owner) = call(
-        &grid,
-        "admin.users.remove",
-        t,
-        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00001")],
-    );
-    assert_eq!(owner["error"], "cannot_modify_primary_owner");
-    let (_, _, nobody) = call(
-        &grid,
-        "admin.users.remove",
-        t,
-        &[("team_id", "T04KSTRL9"), ("user_id", "UNOBODY")],
-    );
-    assert_eq!(nobody["error"], "user_not_found");
-    let (_, _, removed) = call(
-        &grid,
-        "admin.users.remove",
-        t,
-        &[("team_id", "T04KSTRL9"), ("user_id", "U04K00046")],
-    );
-    assert_eq!(removed["ok"], true);
-    let (_, _, info) = call(&grid, "users.info", t, &[("user", "U04K00046")]);
-    assert_eq!(info["user"]["deleted"], true);
-
-    let eleven = (0..11)
-        .map(|i| format!("U{i}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let (_, _, many) = call(
-        &grid,
-        "admin.roles.removeAssignments",
+    let (_, _, gone) = call(&sb, "admin.users.list", t, &[("is_active", "false")]);
+    assert_eq!(gone["users"].as_array().unwrap().len(), 2);
+    let (_, _, admins) = call(
+        &sb,
+        "admin.users.list",
         t,
         &[
+            ("team_id", "T0CRVSLS1"),
+            ("include_admins", "true"),
+            ("include_owners", "true"),
+        ],
+    );
+    let mut ids: Vec<&str> = admins["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    // Org owners and admins in Sales, its primary owner, its admin.
+    assert_eq!(ids, ["W0C000001", "W0C000003", "W0C000005", "W0C000009"]);
+    let (_, _, nope) = call(&sb, "admin.users.list", t, &[("team_id", "T0NOWHERE")]);
+    assert_eq!(nope["error"], "team_not_found");
+
+    let (_, _, roles) = call(&sb, "admin.roles.listAssignments", t, &[("limit", "2")]);
+    let mut slack = fixture("java-sdk/admin.roles.listAssignments.json");
+    slack["ok"] = json!(true);
+    assert_shape(&roles, &slack, "admin.roles.listAssignments");
+    assert_eq!(roles["role_assignments"].as_array().unwrap().len(), 2);
+    let (_, _, eng) = call(
+        &sb,
+        "admin.roles.listAssignments",
+        t,
+        &[("role_ids", "Rl01"), ("entity_ids", "T0CRVENG1")],
+    );
+    assert_eq!(eng["role_assignments"].as_array().unwrap().len(), 2);
+
+    // Admin methods are for org admins and owners.
+    let member = "xoxp-5000000001-5000000008-sandbox-member";
+    let (_, _, refused) = call(&sb, "admin.users.list", Some(member), &[]);
+    assert_eq!(refused["error"], "not_an_admin");
+}
+
+/// The Grid writes change what the reads show, and refuse what Slack refuses.
+#[test]
+fn grid_writes_follow_slacks_rules() {
+    let sb = Sandbox::start(&["--sample", "corvid-q3"]);
+    let t = Some(ORG);
+    let write = |method: &str, args: &[(&str, &str)]| {
+        let (_, _, body) = call(&sb, method, t, args);
+        body
+    };
+    let teams_of = |user: &str| {
+        let (_, _, info) = call(&sb, "users.info", t, &[("user", user)]);
+        info["user"]["enterprise_user"]["teams"].clone()
+    };
+
+    let ok = write(
+        "admin.users.remove",
+        &[("team_id", "T0CRVSLS1"), ("user_id", "W0C000021")],
+    );
+    let mut slack = fixture("java-sdk/admin.users.remove.json");
+    slack["ok"] = json!(true);
+    assert_shape(&ok, &slack, "admin.users.remove");
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(teams_of("W0C000021"), json!(["T0CRVHQ01", "T0CRVENG1"]));
+    let (_, _, group) = call(
+        &sb,
+        "usergroups.users.list",
+        t,
+        &[("usergroup", "S0CSLSAEX"), ("team_id", "T0CRVSLS1")],
+    );
+    assert!(
+        !group["users"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("W0C000021"))
+    );
+    let again = write(
+        "admin.users.remove",
+        &[("team_id", "T0CRVSLS1"), ("user_id", "W0C000021")],
+    );
+    assert_eq!(again["error"], "user_not_found");
+    let primary = write(
+        "admin.users.remove",
+        &[("team_id", "T0CRVSLS1"), ("user_id", "W0C000005")],
+    );
+    assert_eq!(primary["error"], "cannot_modify_primary_owner");
+    let no_team = write("admin.users.remove", &[("user_id", "W0C000021")]);
+    assert_eq!(no_team["error"], "missing_argument");
+
+    let demoted = write(
+        "admin.users.setRegular",
+        &[("team_id", "T0CRVENG1"), ("user_id", "W0C000008")],
+    );
+    assert_eq!(demoted["ok"], true, "{demoted}");
+    let org_admin = write(
+        "admin.users.setRegular",
+        &[("team_id", "T0CRVENG1"), ("user_id", "W0C000012")],
+    );
+    assert_eq!(
+        org_admin["error"],
+        "cannot_set_org_admin_to_regular_at_workspace_level"
+    );
+    let to_admin = write(
+        "admin.users.setAdmin",
+        &[("team_id", "T0CRVENG1"), ("user_id", "W0C000007")],
+    );
+    assert_eq!(to_admin["ok"], true);
+    let (_, _, admins) = call(
+        &sb,
+        "admin.users.list",
+        t,
+        &[
+            ("team_id", "T0CRVENG1"),
+            ("include_admins", "true"),
+            ("include_owners", "true"),
+        ],
+    );
+    let nina = admins["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "W0C000007")
+        .unwrap();
+    assert_eq!(
+        (&nina["is_admin"], &nina["is_owner"]),
+        (&json!(true), &json!(false))
+    );
+    assert!(
+        !admins["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "W0C000008")
+    );
+
+    let eleven = (0..11)
+        .map(|i| format!("W{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let many = write(
+        "admin.roles.removeAssignments",
+        &[
             ("role_id", "Rl0A"),
-            ("entity_ids", "E04KSTRL9"),
+            ("entity_ids", "E0CORVID1"),
             ("user_ids", &eleven),
         ],
     );
     assert_eq!(many["error"], "too_many_users");
-    let (_, _, done) = call(
-        &grid,
+    let bad_role = write(
         "admin.roles.removeAssignments",
-        t,
+        &[
+            ("role_id", "Rl9Z"),
+            ("entity_ids", "E0CORVID1"),
+            ("user_ids", "W0C000004"),
+        ],
+    );
+    assert_eq!(bad_role["error"], "invalid_role_id");
+    let done = write(
+        "admin.roles.removeAssignments",
         &[
             ("role_id", "Rl0A"),
-            ("entity_ids", "E04KSTRL9"),
-            ("user_ids", "U04K00004"),
+            ("entity_ids", "E0CORVID1"),
+            ("user_ids", "W0C000004,W0C000011"),
         ],
     );
     assert_eq!(done["ok"], true);
-    let (_, _, left) = call(&grid, "admin.roles.listAssignments", t, &[]);
-    assert_eq!(left["role_assignments"].as_array().unwrap().len(), 1);
-    assert_eq!(left["role_assignments"][0]["user_id"], "U04K00005");
-    let mut slack = fixture("java-sdk/admin.roles.listAssignments.json");
-    slack["ok"] = json!(true);
-    assert_shape(&left, &slack, "admin.roles.listAssignments");
+    let (_, _, left) = call(
+        &sb,
+        "admin.roles.listAssignments",
+        t,
+        &[("role_ids", "Rl0A")],
+    );
+    assert_eq!(
+        left["role_assignments"].as_array().unwrap().len(),
+        1,
+        "only the one on Operations"
+    );
+
+    let update = write(
+        "usergroups.users.update",
+        &[("usergroup", "S0CENGONC"), ("users", "W0C000008,W0C000013")],
+    );
+    assert_eq!(
+        update["error"], "missing_argument",
+        "an org token names the workspace"
+    );
 }
