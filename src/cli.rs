@@ -223,8 +223,19 @@ pub struct ApplyArgs {
 pub struct SandboxArgs {
     /// A folder of sample data (sandbox.json, users.json, usergroups.json);
     /// the bundled sample workspace when omitted.
-    #[arg(long, value_name = "DIR", conflicts_with = "generate_users")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["generate_users", "sample"])]
     pub data: Option<PathBuf>,
+
+    /// Serve one of the bundled samples: kestrel-q3 and kestrel-q4 (a Business+
+    /// workspace), corvid-q3 and corvid-q4 (an Enterprise Grid org of four workspaces).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "kestrel-q3",
+        value_parser = ["kestrel-q3", "kestrel-q4", "corvid-q3", "corvid-q4"],
+        conflicts_with = "generate_users"
+    )]
+    pub sample: String,
 
     /// Where to listen; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -238,7 +249,25 @@ pub struct SandboxArgs {
     /// promotions, new titles, leavers), for diffs at scale.
     #[arg(long, requires = "generate_users")]
     pub quarter_later: bool,
+
+    /// With --generate-users: an Enterprise Grid org of this many workspaces,
+    /// each user a member of one to three of them.
+    #[arg(long, value_name = "N", requires = "generate_users", value_parser = clap::value_parser!(u16).range(1..))]
+    pub generate_workspaces: Option<u16>,
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Which Slack plan to review: a Business+ workspace, or an Enterprise Grid org.
+    #[arg(long, value_enum, default_value = "business_plus")]
+    pub plan: DemoPlan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoPlan {
+    /// Kestrel Labs: one Business+ workspace, revoked through SCIM.
+    #[value(name = "business_plus")]
+    BusinessPlus,
+    /// Corvid Group: an Enterprise Grid org of four workspaces, revoked through the Admin API.
+    Grid,
+}

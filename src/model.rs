@@ -188,6 +188,45 @@ impl Account {
         }
     }
 
+    /// An Enterprise Grid account as `admin.users.list` shows it. Without
+    /// `team_id` the role flags are the org's (org admin, owner, primary
+    /// owner); with it, that workspace's. `listed_active` is the state the
+    /// list was asked for, used when Slack omits `is_active`.
+    pub fn from_admin_user(u: &wire::AdminUser, listed_active: bool) -> Account {
+        let account_type = if u.is_bot || u.id == SLACKBOT_ID {
+            AccountType::Bot
+        } else if u.is_ultra_restricted {
+            AccountType::SingleChannelGuest
+        } else if u.is_restricted {
+            AccountType::MultiChannelGuest
+        } else {
+            AccountType::Member
+        };
+        let status = if u.is_active.unwrap_or(listed_active) {
+            AccountStatus::Active
+        } else {
+            AccountStatus::Deactivated
+        };
+        Account {
+            user_id: u.id.clone(),
+            team_id: None,
+            name: non_empty(&u.username),
+            real_name: non_empty(&u.full_name),
+            display_name: None,
+            email: non_empty(&u.email),
+            title: None,
+            account_type,
+            status,
+            is_admin: u.is_admin,
+            is_owner: u.is_owner,
+            is_primary_owner: u.is_primary_owner,
+            is_app_user: false,
+            has_2fa: u.has_2fa,
+            tz: None,
+            updated: None,
+        }
+    }
+
     /// The workspace grants this account holds in `team_id`. Slack sets the
     /// role flags cumulatively and the grants follow them as they are; guests
     /// and bots never hold a role, whatever their flags say.
@@ -306,6 +345,54 @@ pub struct Grant {
     pub workspace_id: Option<String>,
 }
 
+/// Enterprise Grid: what an org account holds by being one. Membership of
+/// each of its workspaces that `covered` accepts (the workspaces the sync
+/// read), and for people, not bots, membership of the org itself.
+pub fn org_account_grants(
+    account: &Account,
+    workspaces: &[String],
+    enterprise_id: &str,
+    covered: impl Fn(&str) -> bool,
+) -> Vec<Grant> {
+    if !account.holds_grants() {
+        return Vec::new();
+    }
+    let mut out: Vec<Grant> = workspaces
+        .iter()
+        .filter(|t| covered(t))
+        .map(|t| Grant {
+            user_id: account.user_id.clone(),
+            entitlement: Entitlement::WorkspaceMember(t.clone()),
+            workspace_id: Some(t.clone()),
+        })
+        .collect();
+    if account.account_type != AccountType::Bot {
+        out.push(Grant {
+            user_id: account.user_id.clone(),
+            entitlement: Entitlement::OrgMember(enterprise_id.to_owned()),
+            workspace_id: None,
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Enterprise Grid: the grants of one role assignment. A role on a
+/// workspace belongs to that workspace; on the org or a channel, to no one
+/// workspace.
+pub fn role_grant(assignment: &wire::RoleAssignment, workspaces: &[String]) -> Grant {
+    let on_workspace = workspaces.contains(&assignment.entity_id);
+    Grant {
+        user_id: assignment.user_id.clone(),
+        entitlement: Entitlement::OrgRole {
+            role_id: assignment.role_id.clone(),
+            entity_id: assignment.entity_id.clone(),
+        },
+        workspace_id: on_workspace.then(|| assignment.entity_id.clone()),
+    }
+}
+
 /// The grants that membership of a user group gives: one per member who can
 /// hold grants, none at all for a disabled group.
 pub fn usergroup_grants(
@@ -414,6 +501,56 @@ mod tests {
         let grants = usergroup_grants(&g, "T1", |u| u != "U2");
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].entitlement.to_string(), "usergroup:S1:member");
+    }
+
+    fn admin_user(json: serde_json::Value, active: bool) -> Account {
+        Account::from_admin_user(&serde_json::from_value(json).unwrap(), active)
+    }
+
+    #[test]
+    fn org_accounts_hold_their_covered_workspaces_and_people_hold_the_org() {
+        let ws = vec!["T1".to_owned(), "T2".to_owned(), "T3".to_owned()];
+        let person = admin_user(serde_json::json!({"id":"W1","is_restricted":true}), true);
+        assert_eq!(person.account_type, AccountType::MultiChannelGuest);
+        let keys: Vec<String> = org_account_grants(&person, &ws, "E1", |t| t != "T3")
+            .iter()
+            .map(|g| g.entitlement.to_string())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "workspace:T1:member",
+                "workspace:T2:member",
+                "org:E1:member"
+            ]
+        );
+        let bot = admin_user(serde_json::json!({"id":"U9","is_bot":true}), true);
+        let keys: Vec<String> = org_account_grants(&bot, &ws[..1], "E1", |_| true)
+            .iter()
+            .map(|g| g.entitlement.to_string())
+            .collect();
+        assert_eq!(keys, ["workspace:T1:member"], "bots hold no org membership");
+        let gone = admin_user(serde_json::json!({"id":"W2","is_active":false}), true);
+        assert_eq!(gone.status, AccountStatus::Deactivated);
+        assert!(org_account_grants(&gone, &ws, "E1", |_| true).is_empty());
+        let listed_inactive = admin_user(serde_json::json!({"id":"W3"}), false);
+        assert_eq!(listed_inactive.status, AccountStatus::Deactivated);
+    }
+
+    #[test]
+    fn role_grants_belong_to_the_workspace_they_are_on() {
+        let ws = vec!["T1".to_owned()];
+        let on = |entity: &str| wire::RoleAssignment {
+            role_id: "Rl0A".into(),
+            entity_id: entity.into(),
+            user_id: "W1".into(),
+            date_create: None,
+        };
+        let g = role_grant(&on("T1"), &ws);
+        assert_eq!(g.entitlement.to_string(), "org_role:Rl0A:T1");
+        assert_eq!(g.workspace_id.as_deref(), Some("T1"));
+        assert_eq!(role_grant(&on("E1"), &ws).workspace_id, None);
+        assert!(role_grant(&on("E1"), &ws).entitlement.is_privileged());
     }
 
     #[test]

@@ -1,11 +1,19 @@
-//! One sync: read who can use the workspace from Slack and write it as one
-//! snapshot. Independent reads run concurrently (team, users, user groups,
-//! the SCIM probe); users stream into the store a page at a time, so memory
-//! stays flat however large the org. Nothing is fetched twice.
+//! One sync: read who can use the workspace, or on Enterprise Grid the
+//! whole org, from Slack and write it as one snapshot. Independent reads run
+//! concurrently (team, users, user groups, the SCIM probe; on Grid every
+//! workspace at once, within each method's limit of requests in flight);
+//! users stream into the store a page at a time, so memory stays flat
+//! however large the org. Nothing is fetched twice: on Grid each account is
+//! read once from the org's roster, whatever number of workspaces it is in.
 
-use crate::model::Plan;
+use std::collections::HashSet;
+
+use futures_util::future::try_join_all;
+use serde::de::DeserializeOwned;
+
+use crate::model::{self, Account, Grant, Plan};
 use crate::slack::{ScimProbe, SlackClient, SlackError, wire};
-use crate::store::{Completion, SnapshotWriter, StoreError, UserRow};
+use crate::store::{AccountRow, Completion, SnapshotWriter, StoreError, UserRow};
 
 /// `users.list` returns at most this many users a page; asking for more is
 /// capped by Slack, so this is also the fewest calls there can be.
@@ -20,6 +28,22 @@ pub const REQUIRED_SCOPES: &[(&str, &str)] = &[
     ("usergroups:read", "usergroups.list"),
 ];
 
+/// Scopes a Grid sync needs from an org-level token. `admin.teams:read` is
+/// wanted too, but without it the sync falls back to `auth.teams.list` and
+/// says so in the snapshot.
+pub const GRID_REQUIRED_SCOPES: &[(&str, &str)] = &[
+    ("admin.users:read", "admin.users.list"),
+    ("admin.roles:read", "admin.roles.listAssignments"),
+    ("usergroups:read", "usergroups.list"),
+];
+
+/// `admin.users.list` page size asked for; Slack may send fewer.
+pub const ADMIN_USERS_PAGE_SIZE: u32 = 1000;
+/// `admin.roles.listAssignments` allows 1 to 200.
+const ROLE_ASSIGNMENTS_PAGE_SIZE: u32 = 200;
+/// `admin.teams.list` and `auth.teams.list` allow up to 1000.
+const TEAMS_PAGE_SIZE: u32 = 1000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error(transparent)]
@@ -27,10 +51,22 @@ pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(
-        "this token is an Enterprise Grid org token (enterprise {enterprise_id}); this build of slack-uar \
-         syncs Pro and Business+ workspaces only: use a workspace-level token until Grid support lands"
+        "this token belongs to one workspace ({team_id}) of the Enterprise Grid org {enterprise_id}, so \
+         it sees that workspace only and a review of it would look complete when it is not; install the \
+         app at the org level (org-wide) and use that token"
     )]
-    GridNotSupported { enterprise_id: String },
+    GridWorkspaceToken {
+        enterprise_id: String,
+        team_id: String,
+    },
+    #[error(
+        "Slack listed no workspace for the org {enterprise_id} ({source_method}); approve the app for \
+         the org's workspaces, or add admin.teams:read"
+    )]
+    NoWorkspaces {
+        enterprise_id: String,
+        source_method: &'static str,
+    },
 }
 
 /// What the caller hears while a sync runs.
@@ -59,6 +95,11 @@ impl Identity {
     pub fn has_scope(&self, scope: &str) -> Option<bool> {
         self.scopes.as_ref().map(|s| s.iter().any(|x| x == scope))
     }
+
+    /// The Enterprise Grid org the token belongs to, if any.
+    pub fn enterprise_id(&self) -> Option<&str> {
+        self.auth.enterprise_id.as_deref().filter(|e| !e.is_empty())
+    }
 }
 
 pub async fn identify(client: &SlackClient) -> Result<Identity, SlackError> {
@@ -81,7 +122,12 @@ pub async fn identify(client: &SlackClient) -> Result<Identity, SlackError> {
 
 /// Refuse a token that lacks a scope the sync needs, naming it.
 pub fn check_scopes(identity: &Identity) -> Result<(), SlackError> {
-    for (scope, method) in REQUIRED_SCOPES {
+    let required = if identity.enterprise_id().is_some() {
+        GRID_REQUIRED_SCOPES
+    } else {
+        REQUIRED_SCOPES
+    };
+    for (scope, method) in required {
         if identity.has_scope(scope) == Some(false) {
             return Err(SlackError::MissingScope {
                 method: (*method).into(),
@@ -177,15 +223,14 @@ pub async fn read_into(
     writer: &mut SnapshotWriter<'_>,
     progress: &dyn SyncProgress,
 ) -> Result<SyncRead, SyncError> {
-    if let Some(e) = identity
-        .auth
-        .enterprise_id
-        .as_deref()
-        .filter(|e| !e.is_empty())
-    {
-        return Err(SyncError::GridNotSupported {
-            enterprise_id: e.to_owned(),
-        });
+    if let Some(enterprise_id) = identity.enterprise_id() {
+        if !identity.auth.is_enterprise_install {
+            return Err(SyncError::GridWorkspaceToken {
+                enterprise_id: enterprise_id.to_owned(),
+                team_id: identity.auth.team_id.clone().unwrap_or_default(),
+            });
+        }
+        return read_org_into(client, identity, enterprise_id, writer, progress).await;
     }
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
@@ -215,6 +260,299 @@ pub async fn read_into(
             token_user_id: identity.auth.user_id.clone(),
             token_team_id: identity.auth.team_id.clone(),
             enterprise_id: identity.auth.enterprise_id.clone(),
+            workspace_source: "team.info".into(),
+            coverage_note: None,
+        },
+        unknown_group_members: unknown,
+    })
+}
+
+/// Call a cursor-paginated list `method` until its last page, handing each
+/// page to `take`.
+async fn each_page<P: DeserializeOwned>(
+    client: &SlackClient,
+    method: &str,
+    params: &[(&str, String)],
+    next_cursor: impl Fn(&P) -> String,
+    mut take: impl FnMut(P) -> Result<(), SyncError>,
+) -> Result<(), SyncError> {
+    let mut cursor = String::new();
+    loop {
+        let mut p = params.to_vec();
+        if !cursor.is_empty() {
+            p.push(("cursor", cursor.clone()));
+        }
+        let page: P = client.call(method, &p).await?;
+        cursor = next_cursor(&page);
+        take(page)?;
+        if cursor.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+fn cursor_of(meta: &Option<wire::ResponseMetadata>) -> String {
+    meta.as_ref()
+        .map(|m| m.next_cursor.clone())
+        .unwrap_or_default()
+}
+
+/// The org's workspaces, where they came from, and what that leaves out.
+struct OrgWorkspaces {
+    teams: Vec<wire::OrgTeam>,
+    source: &'static str,
+    note: Option<String>,
+}
+
+async fn list_teams(client: &SlackClient, method: &str) -> Result<Vec<wire::OrgTeam>, SyncError> {
+    let mut teams = Vec::new();
+    let params = [("limit", TEAMS_PAGE_SIZE.to_string())];
+    each_page(
+        client,
+        method,
+        &params,
+        |p: &wire::TeamsList| cursor_of(&p.response_metadata),
+        |p| {
+            teams.extend(p.teams);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(teams)
+}
+
+/// `admin.teams.list` lists every workspace of the org; without its scope,
+/// `auth.teams.list` lists those the app is approved for, and the snapshot
+/// says that it may not be the whole org.
+async fn org_workspaces(
+    client: &SlackClient,
+    identity: &Identity,
+) -> Result<OrgWorkspaces, SyncError> {
+    let fallback_reason = if identity.has_scope("admin.teams:read") == Some(false) {
+        "the token lacks admin.teams:read"
+    } else {
+        match list_teams(client, "admin.teams.list").await {
+            Ok(teams) => {
+                return Ok(OrgWorkspaces {
+                    teams,
+                    source: "admin.teams.list",
+                    note: None,
+                });
+            }
+            Err(SyncError::Slack(SlackError::MissingScope { .. })) => {
+                "Slack answered missing_scope for admin.teams.list"
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let teams = list_teams(client, "auth.teams.list").await?;
+    let note = format!(
+        "workspaces read with auth.teams.list because {fallback_reason}: these are the {} workspace(s) \
+         the app is approved for, and the org may have more; add admin.teams:read to review them all",
+        teams.len()
+    );
+    tracing::warn!("{note}");
+    Ok(OrgWorkspaces {
+        teams,
+        source: "auth.teams.list",
+        note: Some(note),
+    })
+}
+
+/// Store the org's roster: every account once, active then deactivated,
+/// with its workspace memberships (of the covered workspaces) and, for
+/// people, its org membership.
+async fn stream_roster(
+    client: &SlackClient,
+    writer: &mut SnapshotWriter<'_>,
+    enterprise_id: &str,
+    covered: &HashSet<String>,
+    progress: &dyn SyncProgress,
+) -> Result<u64, SyncError> {
+    let mut total = 0u64;
+    for active in [true, false] {
+        let params = [
+            ("limit", ADMIN_USERS_PAGE_SIZE.to_string()),
+            ("is_active", active.to_string()),
+        ];
+        each_page(
+            client,
+            "admin.users.list",
+            &params,
+            |p: &wire::AdminUsersPage| cursor_of(&p.response_metadata),
+            |page| {
+                let mut rows = Vec::with_capacity(page.users.len());
+                for raw in &page.users {
+                    let user: wire::AdminUser =
+                        serde_json::from_value(raw.clone()).map_err(|e| SlackError::Decode {
+                            method: "admin.users.list".into(),
+                            detail: format!("a user: {e}"),
+                        })?;
+                    let account = Account::from_admin_user(&user, active);
+                    let grants =
+                        model::org_account_grants(&account, &user.workspaces, enterprise_id, |t| {
+                            covered.contains(t)
+                        });
+                    rows.push(AccountRow {
+                        account,
+                        raw,
+                        grants,
+                    });
+                }
+                writer.add_accounts(&rows)?;
+                total += rows.len() as u64;
+                progress.users_stored(total);
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(total)
+}
+
+/// The admin, owner and primary-owner grants of one workspace, from
+/// `admin.users.list` asked for that workspace's admins and owners.
+async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Grant>, SyncError> {
+    let params = [
+        ("team_id", team_id.to_owned()),
+        ("include_admins", "true".to_owned()),
+        ("include_owners", "true".to_owned()),
+        ("limit", ADMIN_USERS_PAGE_SIZE.to_string()),
+    ];
+    let mut grants = Vec::new();
+    each_page(
+        client,
+        "admin.users.list",
+        &params,
+        |p: &wire::AdminUsersPage| cursor_of(&p.response_metadata),
+        |page| {
+            for raw in page.users {
+                let user: wire::AdminUser =
+                    serde_json::from_value(raw).map_err(|e| SlackError::Decode {
+                        method: "admin.users.list".into(),
+                        detail: format!("an admin of {team_id}: {e}"),
+                    })?;
+                let account = Account::from_admin_user(&user, true);
+                grants.extend(account.workspace_entitlements(team_id).into_iter().map(
+                    |entitlement| Grant {
+                        user_id: account.user_id.clone(),
+                        entitlement,
+                        workspace_id: Some(team_id.to_owned()),
+                    },
+                ));
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(grants)
+}
+
+async fn workspace_usergroups(
+    client: &SlackClient,
+    team_id: &str,
+) -> Result<Vec<wire::Usergroup>, SyncError> {
+    let params = [
+        ("team_id", team_id.to_owned()),
+        ("include_users", "true".to_owned()),
+        ("include_disabled", "true".to_owned()),
+        ("include_count", "true".to_owned()),
+    ];
+    Ok(client
+        .call::<wire::UsergroupsList>("usergroups.list", &params)
+        .await?
+        .usergroups)
+}
+
+async fn role_assignments(client: &SlackClient) -> Result<Vec<wire::RoleAssignment>, SyncError> {
+    let mut all = Vec::new();
+    let params = [("limit", ROLE_ASSIGNMENTS_PAGE_SIZE.to_string())];
+    each_page(
+        client,
+        "admin.roles.listAssignments",
+        &params,
+        |p: &wire::RoleAssignments| cursor_of(&p.response_metadata),
+        |p| {
+            all.extend(p.role_assignments);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(all)
+}
+
+/// Read an Enterprise Grid org with an org-level token: its workspaces,
+/// the roster of accounts (each read once), every workspace's admins and
+/// owners and user groups, and the org's role assignments.
+async fn read_org_into(
+    client: &SlackClient,
+    identity: &Identity,
+    enterprise_id: &str,
+    writer: &mut SnapshotWriter<'_>,
+    progress: &dyn SyncProgress,
+) -> Result<SyncRead, SyncError> {
+    progress.stage("reading the org's workspaces");
+    let workspaces = org_workspaces(client, identity).await?;
+    if workspaces.teams.is_empty() {
+        return Err(SyncError::NoWorkspaces {
+            enterprise_id: enterprise_id.to_owned(),
+            source_method: workspaces.source,
+        });
+    }
+    let ids: Vec<String> = workspaces.teams.iter().map(|t| t.id.clone()).collect();
+    let covered: HashSet<String> = ids.iter().cloned().collect();
+    progress.stage(&format!(
+        "reading {} workspaces: accounts, roles, user groups and org roles",
+        ids.len()
+    ));
+    let (users, roles, groups, assignments) = tokio::try_join!(
+        stream_roster(client, writer, enterprise_id, &covered, progress),
+        try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
+        try_join_all(ids.iter().map(|t| workspace_usergroups(client, t))),
+        role_assignments(client),
+    )?;
+    tracing::debug!(users, "accounts stored");
+    progress.stage("deriving grants");
+    for t in &workspaces.teams {
+        writer.add_workspace(&wire::Team {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            enterprise_id: Some(enterprise_id.to_owned()),
+            ..wire::Team::default()
+        })?;
+    }
+    let role_grants: Vec<Grant> = roles.into_iter().flatten().collect();
+    writer.add_grants(&role_grants)?;
+    let org_roles: Vec<Grant> = assignments
+        .iter()
+        .map(|a| model::role_grant(a, &ids))
+        .collect();
+    writer.add_grants(&org_roles)?;
+    let mut unknown = 0;
+    for (team, groups) in ids.iter().zip(&groups) {
+        unknown += writer.add_usergroups(team, groups)?;
+    }
+    if unknown > 0 {
+        tracing::warn!(
+            members = unknown,
+            "user groups list members that the org's roster did not return; they are kept as members but given no grants"
+        );
+    }
+    Ok(SyncRead {
+        completion: Completion {
+            plan: Plan::Grid,
+            plan_evidence: format!(
+                "auth.test: an org-wide token of Enterprise Grid org {enterprise_id}; {} workspaces from {}",
+                ids.len(),
+                workspaces.source
+            ),
+            api_calls: client.total_calls(),
+            api_calls_by_method: client.calls_by_method(),
+            token_user_id: identity.auth.user_id.clone(),
+            token_team_id: identity.auth.team_id.clone(),
+            enterprise_id: Some(enterprise_id.to_owned()),
+            workspace_source: workspaces.source.into(),
+            coverage_note: workspaces.note,
         },
         unknown_group_members: unknown,
     })

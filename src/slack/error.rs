@@ -45,6 +45,24 @@ pub enum SlackError {
     NotAllowedTokenType { method: String },
 
     #[error(
+        "feature_not_enabled: {method} belongs to Enterprise Grid's Admin API, which this workspace's \
+         plan does not have; on Business+ slack-uar revokes through SCIM, on Pro it lists changes as manual"
+    )]
+    GridOnly { method: String },
+
+    #[error(
+        "{code}: {method} is for org owners and admins, and the token's user is neither; use a token \
+         installed at the org level by an org admin or owner"
+    )]
+    NotOrgAdmin { method: String, code: String },
+
+    #[error(
+        "team_access_not_granted: the org-wide app is not approved for this workspace (calling {method}); \
+         approve the app for every workspace under the org's Integrations settings, or add admin.teams:read"
+    )]
+    TeamAccessNotGranted { method: String },
+
+    #[error(
         "ratelimited: Slack kept rate-limiting {method} after {attempts} waits; another app may be \
          using the same limits: wait a few minutes and run again"
     )]
@@ -103,6 +121,9 @@ impl SlackError {
             SlackError::MissingScope { .. } => "missing_scope",
             SlackError::NotAllowedTokenType { .. } => "not_allowed_token_type",
             SlackError::RateLimited { .. } => "ratelimited",
+            SlackError::GridOnly { .. } => "feature_not_enabled",
+            SlackError::TeamAccessNotGranted { .. } => "team_access_not_granted",
+            SlackError::NotOrgAdmin { code, .. } => code,
             SlackError::ServerError { code, .. } | SlackError::Api { code, .. } => code,
             _ => return None,
         })
@@ -127,6 +148,14 @@ impl SlackError {
                 provided,
             },
             "not_allowed_token_type" => SlackError::NotAllowedTokenType { method },
+            "feature_not_enabled" if method.starts_with("admin.") => {
+                SlackError::GridOnly { method }
+            }
+            "not_an_admin" | "invalid_actor" | "invalid_permissions" => SlackError::NotOrgAdmin {
+                method,
+                code: code.to_owned(),
+            },
+            "team_access_not_granted" => SlackError::TeamAccessNotGranted { method },
             other => SlackError::Api {
                 method,
                 code: other.to_owned(),

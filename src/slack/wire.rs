@@ -197,6 +197,95 @@ pub struct UsergroupUsers {
 
 /// A SCIM v2 list response; slack-uar reads only its size when it probes
 /// whether the plan has SCIM.
+/// `admin.teams.list` and `auth.teams.list`: an org's workspaces.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TeamsList {
+    #[serde(default)]
+    pub teams: Vec<OrgTeam>,
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrgTeam {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_owner: Option<TeamPrimaryOwner>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TeamPrimaryOwner {
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `admin.users.list`: raw users, kept as Slack sent them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AdminUsersPage {
+    #[serde(default)]
+    pub users: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+/// One user of `admin.users.list`. Without `team_id` the role flags are the
+/// org's; with it, that workspace's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub full_name: Option<String>,
+    #[serde(default)]
+    pub is_admin: bool,
+    #[serde(default)]
+    pub is_owner: bool,
+    #[serde(default)]
+    pub is_primary_owner: bool,
+    #[serde(default)]
+    pub is_restricted: bool,
+    #[serde(default)]
+    pub is_ultra_restricted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    /// Missing means the state the list was asked for.
+    #[serde(default)]
+    pub is_active: Option<bool>,
+    #[serde(default)]
+    pub has_2fa: Option<bool>,
+    #[serde(default)]
+    pub workspaces: Vec<String>,
+    #[serde(default)]
+    pub expiration_ts: Option<i64>,
+}
+
+/// `admin.roles.listAssignments`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RoleAssignments {
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub role_id: String,
+    pub entity_id: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub date_create: Option<i64>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScimList {
     #[serde(rename = "totalResults", default)]
@@ -218,6 +307,32 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(&std::fs::read_to_string(&full).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn accepts_recorded_grid_shapes() {
+        let teams: TeamsList =
+            serde_json::from_value(fixture("java-sdk/admin.teams.list.json")).unwrap();
+        assert_eq!(
+            teams.teams[0]
+                .primary_owner
+                .as_ref()
+                .unwrap()
+                .user_id
+                .as_deref(),
+            Some("W00000000")
+        );
+        let teams: TeamsList =
+            serde_json::from_value(fixture("java-sdk/auth.teams.list.json")).unwrap();
+        assert_eq!(teams.teams[0].id, "T00000000");
+        let page: AdminUsersPage =
+            serde_json::from_value(fixture("java-sdk/admin.users.list.json")).unwrap();
+        let u: AdminUser = serde_json::from_value(page.users[0].clone()).unwrap();
+        assert_eq!(u.workspaces, ["T00000000"]);
+        assert_eq!(u.is_active, Some(false));
+        let roles: RoleAssignments =
+            serde_json::from_value(fixture("java-sdk/admin.roles.listAssignments.json")).unwrap();
+        assert_eq!(roles.role_assignments[0].entity_id, "C00000000");
     }
 
     #[test]

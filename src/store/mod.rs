@@ -16,8 +16,8 @@ use thiserror::Error;
 pub use journal::{JournalEntry, NewRun};
 pub use query::{GrantDetail, PopulationCounts, SnapshotMeta};
 pub use snapshot::{
-    AccountCount, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo, SnapshotSummary,
-    SnapshotWriter, UserRow,
+    AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo,
+    SnapshotSummary, SnapshotWriter, UserRow,
 };
 
 /// Written into the file header so that slack-uar never mistakes another
@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_apply_journal",
         include_str!("../../migrations/0002_apply_journal.sql"),
+    ),
+    (
+        "0003_grid_coverage",
+        include_str!("../../migrations/0003_grid_coverage.sql"),
     ),
 ];
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError, WriterLock};
-use crate::model::{self, Account, Plan};
+use crate::model::{self, Account, Grant, Plan};
 use crate::slack::wire;
 
 /// Bumped when [`Account::from_wire`] changes what it derives from the same
@@ -47,6 +47,11 @@ pub struct Completion {
     pub token_user_id: Option<String>,
     pub token_team_id: Option<String>,
     pub enterprise_id: Option<String>,
+    /// Where the workspaces came from: `team.info`, `admin.teams.list` or
+    /// `auth.teams.list`.
+    pub workspace_source: String,
+    /// What the snapshot may lack, in words; `None` when nothing.
+    pub coverage_note: Option<String>,
 }
 
 pub struct SnapshotWriter<'a> {
@@ -55,6 +60,8 @@ pub struct SnapshotWriter<'a> {
     _lock: WriterLock,
     /// Accounts that can hold grants, for user-group grants.
     holders: HashSet<String>,
+    /// User groups stored so far.
+    groups: HashSet<String>,
     open: bool,
 }
 
@@ -86,6 +93,7 @@ impl Store {
             id,
             _lock: lock,
             holders: HashSet::new(),
+            groups: HashSet::new(),
             open: true,
         })
     }
@@ -97,6 +105,14 @@ pub struct UserRow<'a> {
     pub raw: &'a serde_json::Value,
 }
 
+/// One account to store: what the review knows of it, the JSON Slack sent,
+/// and the grants it holds (stored only if it can hold any).
+pub struct AccountRow<'a> {
+    pub account: Account,
+    pub raw: &'a serde_json::Value,
+    pub grants: Vec<Grant>,
+}
+
 impl SnapshotWriter<'_> {
     pub fn id(&self) -> i64 {
         self.id
@@ -105,6 +121,38 @@ impl SnapshotWriter<'_> {
     /// Store one page of users and their workspace grants. `default_team`
     /// is used when Slack omits a user's `team_id`.
     pub fn add_users(&mut self, default_team: &str, users: &[UserRow]) -> Result<(), StoreError> {
+        let rows: Vec<AccountRow> = users
+            .iter()
+            .map(|row| {
+                let account = Account::from_wire(&row.user);
+                let team = account
+                    .team_id
+                    .as_deref()
+                    .unwrap_or(default_team)
+                    .to_owned();
+                let grants = account
+                    .workspace_entitlements(&team)
+                    .into_iter()
+                    .map(|entitlement| Grant {
+                        user_id: account.user_id.clone(),
+                        entitlement,
+                        workspace_id: Some(team.clone()),
+                    })
+                    .collect();
+                AccountRow {
+                    account,
+                    raw: row.raw,
+                    grants,
+                }
+            })
+            .collect();
+        self.add_accounts(&rows)
+    }
+
+    /// Store accounts, each with the grants it holds. An account stored
+    /// before in this snapshot is an error of the caller: Slack listed it
+    /// twice.
+    pub fn add_accounts(&mut self, rows: &[AccountRow]) -> Result<(), StoreError> {
         let conn = &self.store.conn;
         let mut upsert = conn.prepare_cached(
             "INSERT INTO user_record (sha256, user_id, team_id, name, real_name, display_name, email,
@@ -121,8 +169,8 @@ impl SnapshotWriter<'_> {
             "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for row in users {
-            let account = Account::from_wire(&row.user);
+        for row in rows {
+            let account = &row.account;
             let raw = row.raw.to_string();
             let mut hasher = Sha256::new();
             hasher.update(DERIVATION_VERSION.as_bytes());
@@ -157,15 +205,48 @@ impl SnapshotWriter<'_> {
                 |r| r.get(0),
             )?;
             member.execute(params![self.id, account.user_id, record_id])?;
-            let team = account.team_id.as_deref().unwrap_or(default_team);
-            for e in account.workspace_entitlements(team) {
-                grant.execute(params![self.id, account.user_id, e.to_string(), team])?;
-            }
             if account.holds_grants() {
-                self.holders.insert(account.user_id);
+                for g in &row.grants {
+                    grant.execute(params![
+                        self.id,
+                        g.user_id,
+                        g.entitlement.to_string(),
+                        g.workspace_id
+                    ])?;
+                }
+                self.holders.insert(account.user_id.clone());
             }
         }
         Ok(())
+    }
+
+    /// Whether `user_id` was stored as an account that can hold grants.
+    pub fn holds_grants(&self, user_id: &str) -> bool {
+        self.holders.contains(user_id)
+    }
+
+    /// Store grants read apart from their accounts (roles per workspace, org
+    /// roles). Grants of accounts that cannot hold any are dropped; call
+    /// after all accounts. Returns how many were dropped.
+    pub fn add_grants(&mut self, grants: &[Grant]) -> Result<u64, StoreError> {
+        let mut stmt = self.store.conn.prepare_cached(
+            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut dropped = 0;
+        for g in grants {
+            if !self.holders.contains(&g.user_id) {
+                dropped += 1;
+                continue;
+            }
+            stmt.execute(params![
+                self.id,
+                g.user_id,
+                g.entitlement.to_string(),
+                g.workspace_id
+            ])?;
+        }
+        Ok(dropped)
     }
 
     pub fn add_workspace(&mut self, team: &wire::Team) -> Result<(), StoreError> {
@@ -213,6 +294,10 @@ impl SnapshotWriter<'_> {
         };
         let mut unknown = 0;
         for g in groups {
+            if !self.groups.insert(g.id.clone()) {
+                // Listed by two workspaces (an org-wide group): once is enough.
+                continue;
+            }
             let team = g
                 .team_id
                 .as_deref()
@@ -256,7 +341,7 @@ impl SnapshotWriter<'_> {
         let n = self.store.conn.execute(
             "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,
                     api_calls = ?5, api_calls_by_method = ?6, token_user_id = ?7, token_team_id = ?8,
-                    enterprise_id = ?9
+                    enterprise_id = ?9, workspace_source = ?10, coverage_note = ?11
              WHERE id = ?1 AND status = 'running'",
             params![
                 self.id,
@@ -267,7 +352,9 @@ impl SnapshotWriter<'_> {
                 by_method,
                 done.token_user_id,
                 done.token_team_id,
-                done.enterprise_id
+                done.enterprise_id,
+                done.workspace_source,
+                done.coverage_note
             ],
         )?;
         if n != 1 {
@@ -326,6 +413,11 @@ pub struct SnapshotInfo {
     pub api_calls: i64,
     pub counts: SnapshotCounts,
     pub error: Option<String>,
+    /// Where the workspaces came from (`team.info`, `admin.teams.list`,
+    /// `auth.teams.list`); none for snapshots older than slack-uar 0.2.
+    pub workspace_source: Option<String>,
+    /// What the snapshot may lack; none when it lacks nothing.
+    pub coverage_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -352,7 +444,8 @@ const SNAPSHOT_COLUMNS: &str =
     (SELECT count(*) FROM snapshot_user x WHERE x.snapshot_id = s.id),
     (SELECT count(*) FROM workspace x WHERE x.snapshot_id = s.id),
     (SELECT count(*) FROM usergroup x WHERE x.snapshot_id = s.id),
-    (SELECT count(*) FROM access_grant x WHERE x.snapshot_id = s.id)";
+    (SELECT count(*) FROM access_grant x WHERE x.snapshot_id = s.id),
+    s.workspace_source, s.coverage_note";
 
 fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
     Ok(SnapshotInfo {
@@ -370,6 +463,8 @@ fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
             usergroups: r.get(10)?,
             grants: r.get(11)?,
         },
+        workspace_source: r.get(12)?,
+        coverage_note: r.get(13)?,
     })
 }
 
