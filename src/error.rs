@@ -114,6 +114,16 @@ pub enum Error {
     )]
     SheetSnapshotMissing { snapshot_id: i64 },
 
+    #[error(
+        "refused: snapshot {snapshot_id} was read from {expected}, but the token belongs to {actual}; \
+         apply a sheet with a token of the org it was reviewed from (nothing was sent to Slack)"
+    )]
+    TokenForOtherOrg {
+        snapshot_id: i64,
+        expected: String,
+        actual: String,
+    },
+
     #[error(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
 

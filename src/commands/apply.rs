@@ -15,10 +15,10 @@ use crate::cli::ApplyArgs;
 use crate::error::{Error, exit};
 use crate::model::Plan;
 use crate::output::{self, Listing, write_atomically};
-use crate::plan::{self, Action, Disposition, PlanContext, Revocation};
+use crate::plan::{self, Disposition, PlanContext, PlanSupport, Revocation};
 use crate::sheet::{self, Decision, SheetError};
 use crate::slack::SlackError;
-use crate::store::{NewRun, OpenMode, Store, StoreError};
+use crate::store::{NewRun, OpenMode, SnapshotMeta, Store, StoreError};
 use crate::sync;
 
 /// One line of the remediation report (CONTRACT.md's columns).
@@ -48,6 +48,7 @@ const REPORT_COLUMNS: &[&str] = &[
 #[derive(Serialize)]
 struct ApplyReport<'a> {
     snapshot_id: i64,
+    plan_support: &'a PlanSupport,
     sheet_sha256: &'a str,
     executed: bool,
     keep: usize,
@@ -103,14 +104,6 @@ fn write_report(path: &Path, rows: &[ReportRow]) -> Result<(), Error> {
     })
 }
 
-/// The scope each kind of write needs, for a refusal before any write.
-fn needed_scope(action: &Action) -> (&'static str, &'static str) {
-    match action {
-        Action::ScimDeactivate => ("admin", "SCIM PATCH Users"),
-        Action::UsergroupRemove { .. } => ("usergroups:write", "usergroups.users.update"),
-    }
-}
-
 fn print_rows(
     ctx: &Context,
     title: &str,
@@ -151,6 +144,35 @@ fn print_rows(
         println!("{title}");
     }
     output::emit(ctx.format, &listing, report).map_err(Error::Output)
+}
+
+/// A sheet is applied with a token of the org it was read from: a Grid
+/// sheet with a token of the same Grid org, any other with a token of the
+/// same workspace. Checked before any write.
+fn check_same_org(meta: &SnapshotMeta, identity: &sync::Identity) -> Result<(), Error> {
+    let describe = |enterprise: Option<&str>, team: Option<&str>| match (enterprise, team) {
+        (Some(e), _) => format!("Enterprise Grid org {e}"),
+        (None, Some(t)) => format!("workspace {t}"),
+        (None, None) => "an unknown workspace".to_owned(),
+    };
+    let token_team = identity.auth.team_id.as_deref().filter(|t| !t.is_empty());
+    let snapshot_org = meta.enterprise_id.as_deref().filter(|e| !e.is_empty());
+    let same = match (snapshot_org, identity.enterprise_id()) {
+        (Some(e), Some(t)) => e == t,
+        (None, None) => match (meta.token_team_id.as_deref(), token_team) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        },
+        _ => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(Error::TokenForOtherOrg {
+        snapshot_id: meta.id,
+        expected: describe(snapshot_org, meta.token_team_id.as_deref()),
+        actual: describe(identity.enterprise_id(), token_team),
+    })
 }
 
 pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
@@ -204,6 +226,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
     let plan_kind: Plan = meta.plan.parse().unwrap_or(Plan::Pro);
     let client = ctx.client(ctx.token()?)?;
     let identity = ctx.runtime.block_on(sync::identify(&client))?;
+    check_same_org(&meta, &identity)?;
     let token_user = identity.auth.user_id.clone().unwrap_or_default();
     let subjects = store.subjects(snapshot_id)?;
     let group_sizes = store.group_sizes(snapshot_id)?;
@@ -228,7 +251,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
     }
     if args.execute {
         for r in &planned {
-            let (scope, method) = needed_scope(r.action().expect("planned"));
+            let (scope, method) = r.action().expect("planned").needed_scope();
             if identity.has_scope(scope) == Some(false) {
                 return Err(SlackError::MissingScope {
                     method: method.into(),
@@ -256,8 +279,10 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
         undecided_rows: undecided,
     };
 
+    let support = PlanSupport::of(plan_kind);
     let report_of = |rows| ApplyReport {
         snapshot_id,
+        plan_support: &support,
         sheet_sha256: &sheet.sha256,
         executed: args.execute,
         keep,
@@ -300,8 +325,10 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
         print_rows(
             ctx,
             &format!(
-                "Plan for {} (snapshot {snapshot_id}, {}): {revoke} revoke, {keep} keep, {undecided} undecided",
-                file_name, meta.plan
+                "Plan for {} (snapshot {snapshot_id}): {revoke} revoke, {keep} keep, {undecided} undecided\n\
+                 Plan {}",
+                file_name,
+                support.summary()
             ),
             &rows,
             &report,

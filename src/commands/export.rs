@@ -12,7 +12,9 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{ExportArgs, OnlyArg};
 use crate::error::{Error, exit};
+use crate::model::Plan;
 use crate::output::{self, HashingWriter, Listing, write_atomically};
+use crate::plan::PlanSupport;
 use crate::review::{self, Filter, ReviewRow};
 use crate::store::{OpenMode, PopulationCounts, SnapshotMeta, Store};
 
@@ -23,6 +25,10 @@ struct SyncFacts {
     api_url: String,
     api_calls_by_method: serde_json::Value,
     tool_version: String,
+    /// Where the workspaces came from, and what the snapshot may lack.
+    workspace_source: Option<String>,
+    coverage_note: Option<String>,
+    enterprise_id: Option<String>,
 }
 
 /// The evidence manifest: what an auditor needs to check the sheet's
@@ -43,6 +49,8 @@ struct Manifest {
     started_at: String,
     finished_at: String,
     plan: String,
+    /// What the plan can revoke through Slack's API and what is manual.
+    plan_support: Option<PlanSupport>,
     api_calls: i64,
     database: String,
     sync: SyncFacts,
@@ -217,6 +225,7 @@ fn build_manifest(
         started_at: meta.started_at.clone(),
         finished_at: meta.finished_at.clone(),
         plan: meta.plan.clone(),
+        plan_support: meta.plan.parse::<Plan>().ok().map(PlanSupport::of),
         api_calls: meta.api_calls,
         database,
         sync: SyncFacts {
@@ -229,6 +238,9 @@ fn build_manifest(
                 .and_then(|j| serde_json::from_str(j).ok())
                 .unwrap_or_default(),
             tool_version: meta.tool_version.clone(),
+            workspace_source: meta.workspace_source.clone(),
+            coverage_note: meta.coverage_note.clone(),
+            enterprise_id: meta.enterprise_id.clone(),
         },
         counts: store.population_counts(meta.id)?,
         columns: review::COLUMNS,

@@ -1,9 +1,24 @@
 //! `slack-uar snapshots`: list the snapshots in the database.
 
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
 use super::Context;
 use crate::error::{Error, exit};
-use crate::output::{self, Listing};
-use crate::store::{OpenMode, Store};
+use crate::model::Plan;
+use crate::output::{self, Format, Listing};
+use crate::plan::PlanSupport;
+use crate::store::{OpenMode, SnapshotInfo, Store};
+
+/// A snapshot as `snapshots --format json` shows it: CONTRACT.md's fields,
+/// and what its plan can revoke through the API.
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    info: &'a SnapshotInfo,
+    plan_support: Option<PlanSupport>,
+}
 
 pub fn run(ctx: &Context) -> Result<u8, Error> {
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
@@ -43,6 +58,33 @@ pub fn run(ctx: &Context) -> Result<u8, Error> {
             })
             .collect(),
     };
-    output::emit(ctx.format, &listing, &snapshots).map_err(Error::Output)?;
+    let support = |s: &SnapshotInfo| {
+        s.plan
+            .as_deref()
+            .and_then(|p| p.parse::<Plan>().ok())
+            .map(PlanSupport::of)
+    };
+    let entries: Vec<Entry> = snapshots
+        .iter()
+        .map(|info| Entry {
+            info,
+            plan_support: support(info),
+        })
+        .collect();
+    output::emit(ctx.format, &listing, &entries).map_err(Error::Output)?;
+    if ctx.format == Format::Table {
+        let plans: BTreeSet<String> = entries
+            .iter()
+            .filter_map(|e| e.plan_support.as_ref().map(PlanSupport::summary))
+            .collect();
+        for line in plans {
+            println!("{line}");
+        }
+        for s in &snapshots {
+            if let Some(note) = &s.coverage_note {
+                println!("snapshot {}: {note}", s.id);
+            }
+        }
+    }
     Ok(exit::OK)
 }

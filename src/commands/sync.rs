@@ -137,6 +137,7 @@ pub fn print_summary(
         ("snapshot", s.id.to_string()),
         ("label", s.label.clone().unwrap_or_default()),
         ("plan", s.plan.clone().unwrap_or_default()),
+        ("workspaces", s.counts.workspaces.to_string()),
         ("members (active)", count_of("member", "active").to_string()),
         (
             "members (invited)",
@@ -159,6 +160,15 @@ pub fn print_summary(
         ("admins", summary.admins.to_string()),
         ("owners", summary.owners.to_string()),
         ("user groups", s.counts.usergroups.to_string()),
+        (
+            "org role grants",
+            summary
+                .grants_by_kind
+                .get("org_role")
+                .copied()
+                .unwrap_or(0)
+                .to_string(),
+        ),
         ("grants", s.counts.grants.to_string()),
         ("API calls", s.api_calls.to_string()),
         ("duration", format!("{:.1}s", elapsed.as_secs_f64())),
@@ -194,6 +204,9 @@ pub fn print_summary(
                 .as_deref()
                 .unwrap_or("plan evidence not recorded")
         );
+        if let Some(note) = &s.coverage_note {
+            eprintln!("note: {note}");
+        }
     }
     Ok(())
 }

@@ -191,21 +191,48 @@ impl Store {
             .optional()?)
     }
 
-    /// What the plan needs to know of the people in a snapshot.
+    /// What the plan needs to know of the people in a snapshot. On Grid an
+    /// account's own role flags are the org's (org admin, owner, primary
+    /// owner); elsewhere they are the workspace's.
     pub fn subjects(&self, snapshot_id: i64) -> Result<HashMap<String, Subject>, StoreError> {
+        let grid: bool = self.conn.query_row(
+            "SELECT coalesce(plan = 'grid', 0) FROM snapshot WHERE id = ?1",
+            [snapshot_id],
+            |r| r.get(0),
+        )?;
         let mut stmt = self.conn.prepare(
-            "SELECT user_id, account_type = 'bot', is_primary_owner FROM snapshot_users WHERE snapshot_id = ?1",
+            "SELECT user_id, account_type = 'bot', is_primary_owner, is_admin OR is_owner
+             FROM snapshot_users WHERE snapshot_id = ?1",
+        )?;
+        let mut subjects: HashMap<String, Subject> = stmt
+            .query_map([snapshot_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Subject {
+                        is_bot: r.get(1)?,
+                        is_primary_owner: r.get(2)?,
+                        is_org_admin: grid && r.get::<_, bool>(3)?,
+                        primary_owner_of: Default::default(),
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT user_id, workspace_id FROM access_grant
+             WHERE snapshot_id = ?1 AND entitlement LIKE 'workspace:%:primary_owner'",
         )?;
         let rows = stmt.query_map([snapshot_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Subject {
-                    is_bot: r.get(1)?,
-                    is_primary_owner: r.get(2)?,
-                },
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        for row in rows {
+            let (user, team) = row?;
+            subjects
+                .entry(user)
+                .or_default()
+                .primary_owner_of
+                .insert(team);
+        }
+        Ok(subjects)
     }
 
     /// How many members each user group of the snapshot lists.

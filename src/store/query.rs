@@ -23,6 +23,11 @@ pub struct SnapshotMeta {
     pub api_calls: i64,
     pub api_calls_by_method: Option<String>,
     pub tool_version: String,
+    /// The workspace (`team_id`) and Grid org the sync's token belonged to.
+    pub token_team_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub workspace_source: Option<String>,
+    pub coverage_note: Option<String>,
 }
 
 /// The population of a snapshot: accounts by type (deactivated ones apart)
@@ -111,7 +116,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, label, status, plan, plan_evidence, started_at, finished_at, api_url,
-                        api_calls, api_calls_by_method, tool_version
+                        api_calls, api_calls_by_method, tool_version, token_team_id,
+                        enterprise_id, workspace_source, coverage_note
                  FROM snapshot WHERE id = ?1",
                 [id],
                 |r| {
@@ -129,6 +135,10 @@ impl Store {
                             api_calls: r.get(8)?,
                             api_calls_by_method: r.get(9)?,
                             tool_version: r.get(10)?,
+                            token_team_id: r.get(11)?,
+                            enterprise_id: r.get(12)?,
+                            workspace_source: r.get(13)?,
+                            coverage_note: r.get(14)?,
                         },
                     ))
                 },
