@@ -7,7 +7,7 @@ use super::Context;
 use super::diff;
 use super::snapshots;
 use super::sync::{print_summary, sync_snapshot};
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, DemoPlan};
 use crate::error::{Error, exit};
 use crate::output::Format;
 use crate::sandbox::{OrgData, Sandbox};
@@ -54,6 +54,66 @@ fn review_sheet(
     writer.flush().map_err(io)
 }
 
+/// One demo's sample org and the review its people do.
+struct Story {
+    q3: &'static str,
+    q4: &'static str,
+    org: &'static str,
+    quarter: &'static str,
+    review: &'static str,
+    revoke: &'static [(&'static str, &'static str)],
+    dry_run: &'static str,
+}
+
+const KESTREL: Story = Story {
+    q3: "kestrel-q3",
+    q4: "kestrel-q4",
+    org: "Kestrel Labs runs Slack Business+ with {people} accounts: owners, admins, guests, bots,\n\
+          people who left, one invitation never accepted.",
+    quarter: "Two engineers join, a developer becomes a workspace admin, an admin steps down,\n\
+              a contractor's guest account is upgraded, someone leaves, an invitation is accepted,\n\
+              and user groups change hands.",
+    review: "Reviewers mark each row keep or revoke. Here they revoke the account of Elif, a\n\
+             contractor nobody sponsored, take Ben (a contractor) out of @engineering, take Rosa off\n\
+             @oncall, and, by mistake, mark the primary owner's account for revocation too.",
+    revoke: &[
+        ("elif.yilmaz", "workspace:T04KSTRL9:member"),
+        ("ben.turner", "usergroup:S04KENGIN:member"),
+        ("rosa.quint", "usergroup:S04KONCAL:member"),
+        ("maya.okafor", "workspace:T04KSTRL9:member"),
+    ],
+    dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan. Nothing is\n\
+              written to Slack without --execute. The primary owner is refused, always.",
+};
+
+const CORVID: Story = Story {
+    q3: "corvid-q3",
+    q4: "corvid-q4",
+    org: "Corvid Group runs Slack Enterprise Grid: one org, four workspaces (HQ, Engineering,\n\
+          Sales, Operations), {people} accounts, most in two or three workspaces with a role in\n\
+          each, guests in one, org owners and admins, and admin roles assigned on the org and on\n\
+          workspaces. One org-wide token reads it all; each account is read once.",
+    quarter: "An engineer joins, a reseller gets a guest account in Sales, an analyst becomes an\n\
+              admin of Operations, someone leaves the company, a salesperson moves out of the Sales\n\
+              workspace, an admin role is granted on the org, and the on-call group changes.",
+    review: "Reviewers take Ivan out of the Sales workspace (but not HQ or Engineering), demote\n\
+             Raj from Engineering admin, end Nina's ownership of Engineering while she stays an\n\
+             admin, remove Omar's admin role on Engineering, close the account of Mia (a\n\
+             contractor), and mark Felix's Engineering admin for removal: he is an org admin, so\n\
+             that is for the org's dashboard.",
+    revoke: &[
+        ("ivan.jensen", "workspace:T0CRVSLS1:member"),
+        ("raj.patel", "workspace:T0CRVENG1:admin"),
+        ("nina.petrova", "workspace:T0CRVENG1:owner"),
+        ("omar.haddad", "org_role:Rl01:T0CRVENG1"),
+        ("mia.contractor", "org:E0CORVID1:member"),
+        ("felix.wagner", "workspace:T0CRVENG1:admin"),
+    ],
+    dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan: on Grid\n\
+              admin.users.remove, setRegular, setAdmin, admin.roles.removeAssignments and SCIM.\n\
+              Nothing is written to Slack without --execute.",
+};
+
 fn say(step: &str, text: &str) {
     println!("\n== {step}\n{text}\n");
 }
@@ -68,7 +128,11 @@ fn sync_step(ctx: &Context, label: &str) -> Result<i64, Error> {
     Ok(id)
 }
 
-pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
+pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
+    let story = match args.plan {
+        DemoPlan::BusinessPlus => &KESTREL,
+        DemoPlan::Grid => &CORVID,
+    };
     // The demo's files go into a fresh folder of their own, kept for a look.
     let folder = tempfile::Builder::new()
         .prefix("slack-uar-demo-")
@@ -83,7 +147,7 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
         ctx.db = folder.join("demo.db");
     }
     ctx.format = Format::Table;
-    let q3 = OrgData::bundled("kestrel-q3")?;
+    let q3 = OrgData::bundled(story.q3)?;
     let people = q3.users.len();
     let listen = "127.0.0.1:0".parse().expect("a valid address");
     let sandbox = ctx.runtime.block_on(Sandbox::start(q3, listen))?;
@@ -92,12 +156,11 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
     ctx.sandbox_token = Some(Token::new(sandbox.token()));
 
     say(
-        "1. The workspace",
+        "1. The org",
         &format!(
-            "Kestrel Labs runs Slack Business+ with {people} accounts: owners, admins, guests, bots,\n\
-             people who left, one invitation never accepted. A local fake of Slack's Web and SCIM\n\
-             APIs (the sandbox) serves it at {}. Nothing here talks to the real Slack.\n\
-             The review's database: {}",
+            "{}\nA local fake of Slack's Web and SCIM APIs (the sandbox) serves it at {}.\n\
+             Nothing here talks to the real Slack. The review's database: {}",
+            story.org.replace("{people}", &people.to_string()),
             sandbox.api_url(),
             ctx.db.display()
         ),
@@ -110,13 +173,8 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
     );
     let q3_id = sync_step(&ctx, "2026-Q3 review")?;
 
-    say(
-        "3. A quarter passes",
-        "Two engineers join, a developer becomes a workspace admin, an admin steps down,\n\
-         a contractor's guest account is upgraded, someone leaves, an invitation is accepted,\n\
-         and user groups change hands.",
-    );
-    sandbox.replace_org(OrgData::bundled("kestrel-q4")?);
+    say("3. A quarter passes", story.quarter);
+    sandbox.replace_org(OrgData::bundled(story.q4)?);
 
     say(
         "4. Sync the Q4 review",
@@ -153,23 +211,9 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
         super::export::manifest_path(&sheet).display()
     );
 
-    say(
-        "7. The review",
-        "Reviewers mark each row keep or revoke. Here they revoke the account of Elif, a\n\
-         contractor nobody sponsored, take Ben (a contractor) out of @engineering, take Rosa off\n\
-         @oncall, and, by mistake, mark the primary owner's account for revocation too.",
-    );
+    say("7. The review", story.review);
     let reviewed = folder.join("q4-reviewed.csv");
-    review_sheet(
-        &sheet,
-        &reviewed,
-        &[
-            ("elif.yilmaz", "workspace:T04KSTRL9:member"),
-            ("ben.turner", "usergroup:S04KENGIN:member"),
-            ("rosa.quint", "usergroup:S04KONCAL:member"),
-            ("maya.okafor", "workspace:T04KSTRL9:member"),
-        ],
-    )?;
+    review_sheet(&sheet, &reviewed, story.revoke)?;
     let apply_args = |execute| crate::cli::ApplyArgs {
         file: reviewed.clone(),
         execute,
@@ -178,11 +222,7 @@ pub fn run(mut ctx: Context, _args: &DemoArgs) -> Result<u8, Error> {
         max_revocations: 100,
     };
 
-    say(
-        "8. Apply, dry run",
-        "`slack-uar apply` checks every row against the snapshot and shows the plan. Nothing is\n\
-         written to Slack without --execute. The primary owner is refused, always.",
-    );
+    say("8. Apply, dry run", story.dry_run);
     super::apply::run(&ctx, &apply_args(false))?;
 
     say(
