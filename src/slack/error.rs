@@ -164,3 +164,21 @@ impl SlackError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_only_methods_off_grid_say_so_plainly() {
+        let e = SlackError::from_code("admin.users.remove", "feature_not_enabled", None, None);
+        assert_eq!(e.code(), Some("feature_not_enabled"));
+        let text = e.to_string();
+        assert!(text.contains("Enterprise Grid") && text.contains("SCIM"), "{text}");
+        // Elsewhere the code stays Slack's own answer.
+        let other = SlackError::from_code("users.list", "feature_not_enabled", None, None);
+        assert!(matches!(other, SlackError::Api { .. }));
+        let admin = SlackError::from_code("admin.teams.list", "not_an_admin", None, None);
+        assert!(admin.to_string().contains("org admin"), "{admin}");
+    }
+}

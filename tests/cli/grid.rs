@@ -1,0 +1,422 @@
+//! Enterprise Grid end to end, on the bundled Corvid Group org: the sync
+//! reads exactly the grants the sample data gives (derived here on their
+//! own from the files), the diff across the quarter, an apply that makes
+//! each kind of Grid revocation once and verifies it, and the coverage note
+//! of a token that cannot list every workspace.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::harness::{Run, Sandbox, TestEnv, sample_data};
+
+const ORG: &str = "E0CORVID1";
+const NO_TEAMS: &str = "xoxp-5000000001-5000000003-sandbox-noteams";
+
+fn corvid(quarter: &str) -> Sandbox {
+    Sandbox::start(&["--sample", &format!("corvid-{quarter}")])
+}
+
+fn load(dir: &Path, file: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+}
+
+/// The grants the sample's files give, by the contract's rules, written
+/// out plainly: (user, entitlement, workspace).
+fn expected_grants(sample: &str) -> BTreeSet<(String, String, String)> {
+    let dir = sample_data(sample);
+    let users = load(&dir, "users.json");
+    let groups = load(&dir, "usergroups.json");
+    let meta = load(&dir, "sandbox.json");
+    let mut out = BTreeSet::new();
+    let mut active = BTreeSet::new();
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    for u in users.as_array().unwrap() {
+        if u["deleted"] == true {
+            continue;
+        }
+        let id = s(&u["id"]);
+        active.insert(id.clone());
+        let eu = &u["enterprise_user"];
+        let teams: Vec<String> = match eu["teams"].as_array() {
+            Some(ts) => ts.iter().map(s).collect(),
+            None => vec![s(&u["team_id"])],
+        };
+        let plain = u["is_restricted"] != true && u["is_bot"] != true;
+        for t in &teams {
+            out.insert((id.clone(), format!("workspace:{t}:member"), t.clone()));
+            if !plain {
+                continue;
+            }
+            let own = u["sandbox_roles"][t].as_str().unwrap_or("");
+            let org = if eu["is_owner"] == true {
+                "owner"
+            } else if eu["is_admin"] == true {
+                "admin"
+            } else {
+                ""
+            };
+            let roles: &[&str] = match (own, org) {
+                ("primary_owner", _) => &["admin", "owner", "primary_owner"],
+                ("owner", _) | (_, "owner") => &["admin", "owner"],
+                ("admin", _) | (_, "admin") => &["admin"],
+                _ => &[],
+            };
+            for r in roles {
+                out.insert((id.clone(), format!("workspace:{t}:{r}"), t.clone()));
+            }
+        }
+        if eu.is_object() {
+            out.insert((id.clone(), format!("org:{ORG}:member"), String::new()));
+        }
+    }
+    for g in groups.as_array().unwrap() {
+        if g["date_delete"] != 0 {
+            continue;
+        }
+        for m in g["users"].as_array().unwrap() {
+            if active.contains(m.as_str().unwrap()) {
+                let key = format!("usergroup:{}:member", s(&g["id"]));
+                out.insert((s(m), key, s(&g["team_id"])));
+            }
+        }
+    }
+    for a in meta["role_assignments"].as_array().unwrap() {
+        let entity = s(&a["entity_id"]);
+        let ws = if entity.starts_with('T') {
+            entity.clone()
+        } else {
+            String::new()
+        };
+        let key = format!("org_role:{}:{entity}", s(&a["role_id"]));
+        out.insert((s(&a["user_id"]), key, ws));
+    }
+    out
+}
+
+fn stored_grants(env: &TestEnv, snapshot: i64) -> BTreeSet<(String, String, String)> {
+    let db = env.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT user_id, entitlement, coalesce(workspace_id, '') FROM access_grant
+             WHERE snapshot_id = ?1",
+        )
+        .unwrap();
+    stmt.query_map([snapshot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn sync_reads_exactly_the_orgs_grants_per_workspace_reading_each_account_once() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    let out = Run::of(env.slack(&sb, &["sync", "--format", "json"]))
+        .ok()
+        .json();
+    assert_eq!(out["snapshot"]["plan"], "grid");
+    assert_eq!(out["snapshot"]["counts"]["workspaces"], 4);
+    assert_eq!(out["snapshot"]["workspace_source"], "admin.teams.list");
+    assert_eq!(out["snapshot"]["coverage_note"], Value::Null);
+
+    let want = expected_grants("corvid-q3");
+    let got = stored_grants(&env, 1);
+    assert_eq!(
+        got.difference(&want).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "grants the sample does not give"
+    );
+    assert_eq!(
+        want.difference(&got).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "grants the sync missed"
+    );
+    // A few facts spelled out, so that a wrong rule above cannot hide.
+    let has = |u: &str, e: &str| got.iter().any(|(a, b, _)| a == u && b == e);
+    assert!(has("W0C000008", "workspace:T0CRVENG1:admin"));
+    assert!(
+        !has("W0C000008", "workspace:T0CRVHQ01:admin"),
+        "admin of one workspace only"
+    );
+    assert!(has("W0C000060", "workspace:T0CRVENG1:member"));
+    assert_eq!(
+        got.iter().filter(|(u, _, _)| u == "W0C000060").count(),
+        3,
+        "a guest: one workspace, the org, one group"
+    );
+    assert!(
+        !has("U0C0BOT01", &format!("org:{ORG}:member")),
+        "bots have no org account"
+    );
+    assert!(has("W0C000004", "org_role:Rl0A:E0CORVID1"));
+    assert!(
+        !got.iter().any(|(u, _, _)| u == "W0C000049"),
+        "deactivated: no grants"
+    );
+    let user_rows = env.query_i64("SELECT count(*) FROM snapshot_user WHERE snapshot_id = 1");
+    assert_eq!(user_rows, 57, "every account once, whatever its workspaces");
+
+    let calls = sb.calls();
+    assert_eq!(
+        calls.get("users.list"),
+        None,
+        "accounts come from the org's roster"
+    );
+    assert_eq!(calls.get("users.info"), None);
+    assert_eq!(
+        calls["admin.users.list"],
+        2 + 4,
+        "the roster (active, deactivated) and each workspace's admins"
+    );
+    assert_eq!(calls["usergroups.list"], 4);
+    assert_eq!(calls["admin.teams.list"], 1);
+    assert_eq!(calls["admin.roles.listAssignments"], 1);
+}
+
+#[test]
+fn a_token_without_admin_teams_read_falls_back_and_the_snapshot_says_so() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    Run::of(env.slack_as(&sb, NO_TEAMS, &["sync"]))
+        .ok()
+        .stderr_has("note: workspaces read with auth.teams.list");
+    let snap = &env.snapshots()[0];
+    assert_eq!(snap["workspace_source"], "auth.teams.list");
+    assert_eq!(snap["counts"]["workspaces"], 2);
+    assert!(
+        snap["coverage_note"]
+            .as_str()
+            .unwrap()
+            .contains("add admin.teams:read")
+    );
+    assert_eq!(snap["plan_support"]["plan"], "grid");
+    let got = stored_grants(&env, 1);
+    // Memberships and roles of unlisted workspaces are not read; org role
+    // assignments are the org's, whatever workspace they are on.
+    let outside = |e: &str| e.contains("T0CRVSLS1") || e.contains("T0CRVOPS1");
+    assert!(
+        got.iter()
+            .all(|(_, e, _)| !e.starts_with("workspace:") || !outside(e))
+    );
+    assert!(got.iter().any(|(_, e, _)| e == "org_role:Rl0C:T0CRVSLS1"));
+    let sheet = env.dir.path().join("q3.csv");
+    Run::of(env.cmd(&["export", "--out", sheet.to_str().unwrap()])).ok();
+    let manifest = load(env.dir.path(), "q3.csv.manifest.json");
+    assert_eq!(manifest["sync"]["workspace_source"], "auth.teams.list");
+    assert!(manifest["sync"]["coverage_note"].is_string());
+    assert_eq!(
+        sb.calls_to("admin.teams.list"),
+        0,
+        "the scope was known to be missing"
+    );
+}
+
+#[test]
+fn diff_across_the_quarter_shows_what_changed_in_the_org() {
+    let env = TestEnv::new();
+    Run::of(env.slack(&corvid("q3"), &["sync"])).ok();
+    Run::of(env.slack(&corvid("q4"), &["sync"])).ok();
+    let diff = Run::of(env.cmd(&["diff", "--format", "json"])).ok().json();
+    let got: BTreeSet<String> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match c["change"].as_str().unwrap() {
+            "changed" => format!(
+                "~ {} {}: {} -> {}",
+                c["user_id"].as_str().unwrap(),
+                c["field"].as_str().unwrap(),
+                c["old"],
+                c["new"]
+            ),
+            change => format!(
+                "{change} {} {}",
+                c["user_id"].as_str().unwrap(),
+                c["entitlement"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    let want: BTreeSet<String> = [
+        "added W0C000012 org_role:Rl0B:E0CORVID1",
+        "added W0C000030 workspace:T0CRVOPS1:admin",
+        "added W0C000070 org:E0CORVID1:member",
+        "added W0C000070 workspace:T0CRVENG1:member",
+        "added W0C000070 workspace:T0CRVHQ01:member",
+        "added W0C000071 org:E0CORVID1:member",
+        "added W0C000071 workspace:T0CRVSLS1:member",
+        "added W0C000031 usergroup:S0CENGONC:member",
+        "removed W0C000034 usergroup:S0CENGONC:member",
+        "removed W0C000015 workspace:T0CRVSLS1:member",
+        "removed W0C000040 org:E0CORVID1:member",
+        "removed W0C000040 workspace:T0CRVENG1:member",
+        "removed W0C000040 workspace:T0CRVHQ01:member",
+        "~ W0C000040 account_status: \"active\" -> \"deactivated\"",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(got, want);
+}
+
+/// Sync, export, and revoke `decisions` (user id, entitlement); keep the rest.
+fn reviewed(env: &TestEnv, sb: &Sandbox, decisions: &[(&str, &str)]) -> PathBuf {
+    Run::of(env.slack(sb, &["sync"])).ok();
+    let exported = env.dir.path().join("export.csv");
+    Run::of(env.cmd(&["export", "--out", exported.to_str().unwrap(), "--force"])).ok();
+    let mut reader = csv::Reader::from_path(&exported).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (user, entitlement, decision) = (col("user_id"), col("entitlement"), col("decision"));
+    let path = env.dir.path().join("reviewed.csv");
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    writer.write_record(&headers).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let revoke = decisions.contains(&(&record[user], &record[entitlement]));
+        cells[decision] = if revoke { "revoke" } else { "keep" }.to_owned();
+        writer.write_record(&cells).unwrap();
+    }
+    writer.flush().unwrap();
+    path
+}
+
+const GRID_WRITES: &[&str] = &[
+    "admin.users.remove",
+    "admin.users.setRegular",
+    "admin.users.setAdmin",
+    "admin.roles.removeAssignments",
+    "scim:PATCH Users/{id}",
+    "usergroups.users.update",
+];
+
+fn writes(sb: &Sandbox) -> BTreeMap<String, u64> {
+    let calls = sb.calls();
+    GRID_WRITES
+        .iter()
+        .filter_map(|m| calls.get(*m).map(|n| (m.to_string(), *n)))
+        .collect()
+}
+
+#[test]
+fn apply_makes_each_grid_revocation_once_verifies_it_and_the_next_sync_shows_exactly_that() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    let decisions = [
+        ("W0C000021", "workspace:T0CRVSLS1:member"), // out of Sales, not HQ or Engineering
+        ("W0C000008", "workspace:T0CRVENG1:admin"),  // demoted
+        ("W0C000007", "workspace:T0CRVENG1:owner"),  // owner no more, admin still
+        ("W0C000004", "org_role:Rl0A:E0CORVID1"),    // two holders of one role:
+        ("W0C000011", "org_role:Rl0A:E0CORVID1"),    //   one call
+        ("W0C000060", "org:E0CORVID1:member"),       // an org account closed
+        ("W0C000013", "usergroup:S0CENGONC:member"), // with the org token's team_id
+        ("W0C000012", "workspace:T0CRVENG1:admin"),  // an org admin: manual
+        ("W0C000005", "workspace:T0CRVSLS1:member"), // Sales' primary owner: refused
+    ];
+    let sheet = reviewed(&env, &sb, &decisions);
+    let dry = Run::of(env.slack(&sb, &["apply", sheet.to_str().unwrap(), "--format", "json"]))
+        .ok()
+        .json();
+    assert_eq!(dry["plan_support"]["plan"], "grid");
+    assert!(writes(&sb).is_empty(), "a dry run writes nothing");
+
+    let run = Run::of(env.slack(
+        &sb,
+        &[
+            "apply",
+            sheet.to_str().unwrap(),
+            "--execute",
+            "--format",
+            "json",
+        ],
+    ))
+    .ok()
+    .json();
+    let by_key: BTreeMap<String, (String, String)> = run["revocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["user_id"].as_str().unwrap(),
+                    r["entitlement"].as_str().unwrap()
+                ),
+                (
+                    r["status"].as_str().unwrap().to_owned(),
+                    r["verified"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    for (user, entitlement) in &decisions[..7] {
+        assert_eq!(
+            by_key[&format!("{user} {entitlement}")],
+            ("done".into(), "yes".into()),
+            "{user} {entitlement}"
+        );
+    }
+    assert_eq!(by_key["W0C000012 workspace:T0CRVENG1:admin"].0, "manual");
+    assert_eq!(by_key["W0C000005 workspace:T0CRVSLS1:member"].0, "refused");
+    let once: BTreeMap<String, u64> = GRID_WRITES.iter().map(|m| (m.to_string(), 1)).collect();
+    assert_eq!(
+        writes(&sb),
+        once,
+        "one write each; both role holders in one call"
+    );
+
+    // Again: nothing is written twice.
+    Run::of(env.slack(&sb, &["apply", sheet.to_str().unwrap(), "--execute"])).ok();
+    assert_eq!(writes(&sb), once);
+
+    // The next sync differs from the reviewed one by exactly the revocations.
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    let before = stored_grants(&env, 1);
+    let after = stored_grants(&env, 2);
+    let gone: BTreeSet<(String, String)> = before
+        .difference(&after)
+        .map(|(u, e, _)| (u.clone(), e.clone()))
+        .collect();
+    assert!(after.is_subset(&before), "nothing was granted");
+    let mut want: BTreeSet<(String, String)> = decisions[..7]
+        .iter()
+        .map(|(u, e)| (u.to_string(), e.to_string()))
+        .collect();
+    // What follows from them: leaving Sales leaves its group; a closed
+    // account holds nothing.
+    want.insert(("W0C000021".into(), "usergroup:S0CSLSAEX:member".into()));
+    want.extend(
+        before
+            .iter()
+            .filter(|(u, _, _)| u == "W0C000060")
+            .map(|(u, e, _)| (u.clone(), e.clone())),
+    );
+    assert_eq!(gone, want);
+    let hq = (
+        "W0C000021".to_owned(),
+        "workspace:T0CRVHQ01:member".to_owned(),
+        "T0CRVHQ01".to_owned(),
+    );
+    assert!(after.contains(&hq), "still in HQ");
+    assert!(
+        after
+            .iter()
+            .any(|(u, e, _)| u == "W0C000007" && e == "workspace:T0CRVENG1:admin"),
+        "Nina stays an admin"
+    );
+}
+
+#[test]
+fn a_grid_sheet_is_refused_with_a_token_of_another_org() {
+    let grid = corvid("q3");
+    let env = TestEnv::new();
+    let sheet = reviewed(&env, &grid, &[("W0C000021", "workspace:T0CRVSLS1:member")]);
+    let workspace = Sandbox::bundled();
+    Run::of(env.slack(&workspace, &["apply", sheet.to_str().unwrap(), "--execute"]))
+        .fails(2)
+        .stderr_has("was read from Enterprise Grid org E0CORVID1, but the token belongs to workspace T04KSTRL9");
+    assert!(writes(&workspace).is_empty() && writes(&grid).is_empty());
+}
