@@ -28,6 +28,15 @@ impl Sandbox {
         Self::start(&["--generate-users", &users.to_string(), "--quarter-later"])
     }
 
+    pub fn generated_grid(users: usize, workspaces: usize) -> Sandbox {
+        Self::start(&[
+            "--generate-users",
+            &users.to_string(),
+            "--generate-workspaces",
+            &workspaces.to_string(),
+        ])
+    }
+
     fn start(args: &[&str]) -> Sandbox {
         let mut child = Command::new(BIN)
             .args(["sandbox", "--quiet"])
@@ -96,6 +105,13 @@ pub fn slack_uar(db: &Path, sandbox: Option<&Sandbox>) -> Command {
             .env("SLACK_TOKEN", &s.values["token"]);
     }
     cmd
+}
+
+pub fn workspaces_from_env() -> usize {
+    std::env::var("SLACK_UAR_BENCH_WORKSPACES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
 }
 
 pub fn users_from_env() -> usize {

@@ -174,7 +174,10 @@ mod tests {
         let e = SlackError::from_code("admin.users.remove", "feature_not_enabled", None, None);
         assert_eq!(e.code(), Some("feature_not_enabled"));
         let text = e.to_string();
-        assert!(text.contains("Enterprise Grid") && text.contains("SCIM"), "{text}");
+        assert!(
+            text.contains("Enterprise Grid") && text.contains("SCIM"),
+            "{text}"
+        );
         // Elsewhere the code stays Slack's own answer.
         let other = SlackError::from_code("users.list", "feature_not_enabled", None, None);
         assert!(matches!(other, SlackError::Api { .. }));
