@@ -129,9 +129,10 @@ pub enum Command {
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
         Prints api_url=..., scim_url=... and token=... lines on stdout, then serves until \
         interrupted. Point slack-uar at it with SLACK_API_URL, SLACK_SCIM_URL and SLACK_TOKEN. \
-        Without --data it serves the bundled sample workspace. Faults (429s, 500s, dropped \
-        connections, Slack errors) can be injected by POSTing to /_sandbox/faults; \
-        /_sandbox/calls counts the calls per method."
+        Without --data or --sample it serves the bundled sample workspace. Faults (429s, 500s, \
+        dropped connections, Slack errors, delays) can be injected by POSTing to \
+        /_sandbox/faults; /_sandbox/calls counts the calls per method and \
+        /_sandbox/peak_in_flight the most requests each method had in flight at once."
     )]
     Sandbox(SandboxArgs),
 

@@ -90,9 +90,43 @@ struct Shared {
     org: Mutex<OrgData>,
     faults: Mutex<Vec<Fault>>,
     calls: Mutex<BTreeMap<String, u64>>,
+    /// Per Web API method: requests being answered now, and the most ever
+    /// at once, so that tests can check a client's concurrency limits.
+    in_flight: Mutex<BTreeMap<String, InFlight>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct InFlight {
+    now: u64,
+    peak: u64,
+}
+
+/// Counts one request in flight until it is answered or dropped.
+struct InFlightGuard<'a> {
+    shared: &'a Shared,
+    method: String,
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(f) = self.shared.in_flight.lock().unwrap().get_mut(&self.method) {
+            f.now -= 1;
+        }
+    }
 }
 
 impl Shared {
+    fn enter(&self, method: &str) -> InFlightGuard<'_> {
+        let mut all = self.in_flight.lock().unwrap();
+        let f = all.entry(method.to_owned()).or_default();
+        f.now += 1;
+        f.peak = f.peak.max(f.now);
+        InFlightGuard {
+            shared: self,
+            method: method.to_owned(),
+        }
+    }
+
     fn count(&self, method: &str) {
         *self
             .calls
@@ -153,6 +187,7 @@ impl Sandbox {
             org: Mutex::new(org),
             faults: Mutex::default(),
             calls: Mutex::default(),
+            in_flight: Mutex::default(),
         });
         let app = Router::new()
             .route("/api/{method}", any(web_api))
@@ -164,6 +199,7 @@ impl Sandbox {
                     .delete(scim_user_delete),
             )
             .route("/_sandbox/calls", get(control_calls))
+            .route("/_sandbox/peak_in_flight", get(control_peak_in_flight))
             .route(
                 "/_sandbox/faults",
                 axum::routing::post(control_add_fault).delete(control_clear_faults),
@@ -372,6 +408,7 @@ async fn web_api(
     body: Bytes,
 ) -> Response {
     shared.count(&method);
+    let _in_flight = shared.enter(&method);
     if let Some(fault) = shared.take_fault(&method)
         && let Some(resp) = fault_response(fault).await
     {
@@ -836,6 +873,18 @@ async fn scim_user_delete(
 
 async fn control_calls(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.calls.lock().unwrap().clone()).into_response()
+}
+
+/// The most requests each Web API method had in flight at once.
+async fn control_peak_in_flight(State(shared): State<Arc<Shared>>) -> Response {
+    let peaks: BTreeMap<String, u64> = shared
+        .in_flight
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, f)| (m.clone(), f.peak))
+        .collect();
+    axum::Json(peaks).into_response()
 }
 
 async fn control_add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

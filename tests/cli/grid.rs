@@ -176,6 +176,43 @@ fn sync_reads_exactly_the_orgs_grants_per_workspace_reading_each_account_once() 
 }
 
 #[test]
+fn workspaces_are_read_concurrently_within_each_methods_limit_and_a_429_is_waited_out() {
+    let sb = corvid("q3");
+    // Every call is slow, so that the client's requests in flight overlap
+    // and can be counted; the fourth usergroups.list, which a limit above 3
+    // would send while the first three are still in flight, is rate limited.
+    sb.fault(serde_json::json!({
+        "method": "usergroups.list", "kind": "ratelimited", "retry_after": 1, "after": 3
+    }));
+    for method in ["usergroups.list", "admin.users.list"] {
+        sb.fault(serde_json::json!({
+            "method": method, "kind": "delay", "delay_ms": 400, "times": 0
+        }));
+    }
+    let env = TestEnv::new();
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    assert_eq!(
+        stored_grants(&env, 1),
+        expected_grants("corvid-q3"),
+        "every workspace read in full despite the 429"
+    );
+    assert_eq!(
+        sb.calls()["usergroups.list"],
+        4 + 1,
+        "the limited call, again"
+    );
+    let peak = sb.peak_in_flight();
+    // Tier 2 (usergroups.list) allows 3 requests in flight, tier 3
+    // (admin.users.list) 6: four workspaces meet the first limit, and the
+    // roster's two lists plus four workspaces' admins stay under the second.
+    assert_eq!(peak["usergroups.list"], 3, "{peak:?}");
+    assert!(
+        (2..=6).contains(&peak["admin.users.list"]),
+        "concurrent, within tier 3: {peak:?}"
+    );
+}
+
+#[test]
 fn a_token_without_admin_teams_read_falls_back_and_the_snapshot_says_so() {
     let sb = corvid("q3");
     let env = TestEnv::new();

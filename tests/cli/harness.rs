@@ -79,13 +79,23 @@ impl Sandbox {
             .unwrap()
     }
 
-    pub fn calls(&self) -> BTreeMap<String, u64> {
+    fn control(&self, what: &str) -> BTreeMap<String, u64> {
         Self::http()
-            .get(format!("{}_sandbox/calls", self.base))
+            .get(format!("{}_sandbox/{what}", self.base))
             .send()
             .unwrap()
             .json()
             .unwrap()
+    }
+
+    /// Requests the sandbox received, by method.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.control("calls")
+    }
+
+    /// The most requests each Web API method had in flight at once.
+    pub fn peak_in_flight(&self) -> BTreeMap<String, u64> {
+        self.control("peak_in_flight")
     }
 
     pub fn calls_to(&self, method: &str) -> u64 {
