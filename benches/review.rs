@@ -28,7 +28,7 @@ fn main() {
 
     let mut diff = slack_uar(&db, None);
     diff.args(["diff", "1", "2", "--format", "json"]);
-    let (wall, rss) = run_measured(diff);
+    let m = run_measured(diff);
     let out = std::process::Command::new(common::BIN)
         .env("SLACK_UAR_DB", &db)
         .args(["diff", "1", "2", "--format", "csv"])
@@ -36,9 +36,10 @@ fn main() {
         .unwrap();
     let changes = out.stdout.iter().filter(|b| **b == b'\n').count() - 1;
     println!(
-        "diff:   {:.2}s wall, peak RSS {:.1} MiB, {changes} changes",
-        wall.as_secs_f64(),
-        rss as f64 / 1024.0
+        "diff:   {:.2}s wall, {:.2}s CPU, peak RSS {:.1} MiB, {changes} changes",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        m.peak_rss_kib as f64 / 1024.0
     );
 
     let sheet = dir.path().join("sheet.csv");
@@ -54,7 +55,7 @@ fn main() {
             "--out",
         ])
         .arg(&sheet);
-    let (wall, rss) = run_measured(export);
+    let m = run_measured(export);
     let rows = std::fs::read(&sheet)
         .unwrap()
         .iter()
@@ -62,10 +63,11 @@ fn main() {
         .count()
         - 1;
     println!(
-        "export: {:.2}s wall, {:.0} rows/s, peak RSS {:.1} MiB, {rows} rows, {:.1} MiB sheet",
-        wall.as_secs_f64(),
-        rows as f64 / wall.as_secs_f64(),
-        rss as f64 / 1024.0,
+        "export: {:.2}s wall, {:.2}s CPU, {:.0} rows/s, peak RSS {:.1} MiB, {rows} rows, {:.1} MiB sheet",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        rows as f64 / m.wall.as_secs_f64(),
+        m.peak_rss_kib as f64 / 1024.0,
         std::fs::metadata(&sheet).unwrap().len() as f64 / (1024.0 * 1024.0)
     );
 }

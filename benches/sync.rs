@@ -3,8 +3,10 @@
 //! to change; the org has 50 workspaces, `SLACK_UAR_BENCH_WORKSPACES`, each
 //! person in one to three), each served by `slack-uar sandbox` in its own
 //! process and synced twice by the real binary. Prints API calls per method,
-//! wall time, users per second, the sync's peak memory, the grants stored,
-//! and how much the database grows when the unchanged org is stored again.
+//! wall time and the sync's own CPU time (the rest is the sandbox's and the
+//! wait on it), users per second, the sync's peak memory, the grants
+//! stored, and how much the database grows when the unchanged org is stored
+//! again.
 //! Figures, not pass/fail: these machines are shared and noisy.
 //!
 //! Run: `cargo bench --bench sync`
@@ -30,7 +32,7 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize) {
         let mut cmd = slack_uar(&db, Some(sandbox));
         cmd.args(["sync", "--quiet", "--format", "json", "--label"])
             .arg(format!("bench {round}"));
-        let (wall, peak_rss_kib) = run_measured(cmd);
+        let m = run_measured(cmd);
         let calls: BTreeMap<String, u64> = sandbox
             .calls()
             .into_iter()
@@ -51,10 +53,11 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize) {
             )
             .unwrap();
         println!(
-            "round {round}: {:.2}s wall, {:.0} users/s, peak RSS {:.1} MiB, {grants} grants, database {:.1} MiB",
-            wall.as_secs_f64(),
-            users as f64 / wall.as_secs_f64(),
-            peak_rss_kib as f64 / 1024.0,
+            "round {round}: {:.2}s wall, {:.2}s CPU, {:.0} users/s, peak RSS {:.1} MiB, {grants} grants, database {:.1} MiB",
+            m.wall.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            users as f64 / m.wall.as_secs_f64(),
+            m.peak_rss_kib as f64 / 1024.0,
             mib(sizes[round - 1]),
         );
         println!("  {total} API calls: {calls:?}");

@@ -68,8 +68,21 @@ impl Drop for Sandbox {
     }
 }
 
-/// Run the binary and return its wall time and peak resident memory.
-pub fn run_measured(mut cmd: Command) -> (Duration, i64) {
+/// What one run of the binary cost.
+pub struct Measured {
+    pub wall: Duration,
+    /// User plus system CPU time of the process itself, so that the
+    /// client's own work can be told from time spent waiting on the sandbox.
+    pub cpu: Duration,
+    pub peak_rss_kib: i64,
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// Run the binary and measure its wall time, CPU time and peak memory.
+pub fn run_measured(mut cmd: Command) -> Measured {
     let started = Instant::now();
     // Reaped by wait4 below, which std's Child cannot do with rusage.
     #[allow(clippy::zombie_processes)]
@@ -82,9 +95,13 @@ pub fn run_measured(mut cmd: Command) -> (Duration, i64) {
     assert!(pid > 0, "wait4 failed");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "sync failed with status {status}"
+        "slack-uar failed with status {status}"
     );
-    (started.elapsed(), usage.ru_maxrss)
+    Measured {
+        wall: started.elapsed(),
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
+        peak_rss_kib: usage.ru_maxrss,
+    }
 }
 
 pub fn db_size(db: &Path) -> u64 {

@@ -151,13 +151,13 @@ fn require_org_admin(org: &OrgData, token: &TokenSpec, code: &'static str) -> Re
 
 /// One page of `items` by Slack's cursor rules; `max` caps the limit and a
 /// larger one is `invalid_limit` where `strict`.
-fn page(
-    items: Vec<Value>,
+fn page<T>(
+    items: Vec<T>,
     params: &HashMap<String, String>,
     default: usize,
     max: usize,
     strict: bool,
-) -> Result<(Vec<Value>, String), ApiError> {
+) -> Result<(Vec<T>, String), ApiError> {
     let limit = match params.get("limit").filter(|l| !l.is_empty()) {
         None => default,
         Some(l) => match l.parse::<usize>() {
@@ -234,13 +234,18 @@ pub(super) fn auth_teams_list(
     Ok(json!({"teams": teams, "response_metadata": {"next_cursor": next}}))
 }
 
-fn admin_user(user: &Value, team: Option<&str>) -> Value {
-    let active = !user["deleted"].as_bool().unwrap_or(false);
-    let role = match team {
+/// The user's role as `admin.users.list` reports it: in workspace `team`,
+/// or without one, in the org.
+fn listed_role(user: &Value, team: Option<&str>) -> Option<Role> {
+    match team {
         Some(t) => role_in(user, t),
         None => org_role(user),
-    };
-    let (is_admin, is_owner, is_primary_owner) = flags(role);
+    }
+}
+
+fn admin_user(user: &Value, team: Option<&str>) -> Value {
+    let active = !user["deleted"].as_bool().unwrap_or(false);
+    let (is_admin, is_owner, is_primary_owner) = flags(listed_role(user, team));
     let workspaces: Vec<&str> = if active { teams_of(user) } else { Vec::new() };
     let mut out = json!({
         "id": user["id"],
@@ -281,23 +286,28 @@ pub(super) fn admin_users_list(
     let want_active = flag(params, "is_active").unwrap_or(true);
     let admins = flag(params, "include_admins").unwrap_or(false);
     let owners = flag(params, "include_owners").unwrap_or(false);
-    let users: Vec<Value> = org
+    let team = team.map(String::as_str);
+    // Filter on the stored users and build the answer for one page only: a
+    // large generated org is listed a page at a time, as Slack does.
+    let users: Vec<&Value> = org
         .users
         .iter()
         .filter(|u| u["deleted"].as_bool().unwrap_or(false) != want_active)
-        .filter(|u| team.is_none_or(|t| teams_of(u).contains(&t.as_str())))
-        .map(|u| admin_user(u, team.map(String::as_str)))
-        .filter(|a| {
-            let (is_admin, is_owner) = (a["is_admin"] == true, a["is_owner"] == true);
+        .filter(|u| team.is_none_or(|t| teams_of(u).contains(&t)))
+        .filter(|u| {
+            if !admins && !owners {
+                return true;
+            }
+            let (is_admin, is_owner, _) = flags(listed_role(u, team));
             match (admins, owners) {
-                (false, false) => true,
                 (true, true) => is_admin || is_owner,
                 (true, false) => is_admin && !is_owner,
-                (false, true) => is_owner,
+                _ => is_owner,
             }
         })
         .collect();
     let (users, next) = page(users, params, 100, 1000, false)?;
+    let users: Vec<Value> = users.into_iter().map(|u| admin_user(u, team)).collect();
     Ok(json!({"users": users, "response_metadata": {"next_cursor": next}}))
 }
 
