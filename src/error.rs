@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use crate::slack::SlackError;
 use crate::store::StoreError;
-use crate::sync::SyncError;
+use crate::sync::{GridWorkspaceToken, SyncError};
 
 /// Exit codes, as CONTRACT.md fixes them.
 pub mod exit {
@@ -26,6 +26,9 @@ pub enum Error {
 
     #[error(transparent)]
     Store(#[from] StoreError),
+
+    #[error(transparent)]
+    GridWorkspaceToken(#[from] GridWorkspaceToken),
 
     #[error("sync failed; snapshot {snapshot_id} is marked failed and none of it is used")]
     SyncFailed {

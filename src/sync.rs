@@ -44,21 +44,28 @@ const ROLE_ASSIGNMENTS_PAGE_SIZE: u32 = 200;
 /// `admin.teams.list` and `auth.teams.list` allow up to 1000.
 const TEAMS_PAGE_SIZE: u32 = 1000;
 
+/// A token of one workspace of an Enterprise Grid org: it sees that
+/// workspace only, so a review read with it would look complete when it is
+/// not, and Grid's admin API refuses it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "this token belongs to one workspace ({team_id}) of the Enterprise Grid org {enterprise_id}, so \
+     it sees that workspace only and a review of it would look complete when it is not; install the \
+     app at the org level (org-wide) and use that token"
+)]
+pub struct GridWorkspaceToken {
+    pub enterprise_id: String,
+    pub team_id: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error(transparent)]
     Slack(#[from] SlackError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "this token belongs to one workspace ({team_id}) of the Enterprise Grid org {enterprise_id}, so \
-         it sees that workspace only and a review of it would look complete when it is not; install the \
-         app at the org level (org-wide) and use that token"
-    )]
-    GridWorkspaceToken {
-        enterprise_id: String,
-        team_id: String,
-    },
+    #[error(transparent)]
+    GridWorkspaceToken(#[from] GridWorkspaceToken),
     #[error(
         "Slack listed no workspace for the org {enterprise_id} ({source_method}); approve the app for \
          the org's workspaces, or add admin.teams:read"
@@ -83,6 +90,13 @@ pub struct SyncRead {
     pub unknown_group_members: u64,
 }
 
+/// What a token can read: one workspace, or a whole Enterprise Grid org.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach<'a> {
+    Workspace,
+    Org { enterprise_id: &'a str },
+}
+
 /// Who the token belongs to, and what it may do.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -99,6 +113,21 @@ impl Identity {
     /// The Enterprise Grid org the token belongs to, if any.
     pub fn enterprise_id(&self) -> Option<&str> {
         self.auth.enterprise_id.as_deref().filter(|e| !e.is_empty())
+    }
+
+    /// What the token can read. A Grid org is read with an org-wide token
+    /// only; a token of one of its workspaces is refused.
+    pub fn reach(&self) -> Result<Reach<'_>, GridWorkspaceToken> {
+        match self.enterprise_id() {
+            None => Ok(Reach::Workspace),
+            Some(enterprise_id) if self.auth.is_enterprise_install => {
+                Ok(Reach::Org { enterprise_id })
+            }
+            Some(enterprise_id) => Err(GridWorkspaceToken {
+                enterprise_id: enterprise_id.to_owned(),
+                team_id: self.auth.team_id.clone().unwrap_or_default(),
+            }),
+        }
     }
 }
 
@@ -120,12 +149,12 @@ pub async fn identify(client: &SlackClient) -> Result<Identity, SlackError> {
     Ok(Identity { auth, scopes })
 }
 
-/// Refuse a token that lacks a scope the sync needs, naming it.
-pub fn check_scopes(identity: &Identity) -> Result<(), SlackError> {
-    let required = if identity.enterprise_id().is_some() {
-        GRID_REQUIRED_SCOPES
-    } else {
-        REQUIRED_SCOPES
+/// Refuse a token that cannot read the whole workspace or org, or that
+/// lacks a scope the sync needs, naming it.
+pub fn check_token(identity: &Identity) -> Result<(), SyncError> {
+    let required = match identity.reach()? {
+        Reach::Org { .. } => GRID_REQUIRED_SCOPES,
+        Reach::Workspace => REQUIRED_SCOPES,
     };
     for (scope, method) in required {
         if identity.has_scope(scope) == Some(false) {
@@ -133,7 +162,8 @@ pub fn check_scopes(identity: &Identity) -> Result<(), SlackError> {
                 method: (*method).into(),
                 needed: (*scope).into(),
                 provided: identity.scopes.as_ref().map(|s| s.join(",")),
-            });
+            }
+            .into());
         }
     }
     Ok(())
@@ -223,13 +253,7 @@ pub async fn read_into(
     writer: &mut SnapshotWriter<'_>,
     progress: &dyn SyncProgress,
 ) -> Result<SyncRead, SyncError> {
-    if let Some(enterprise_id) = identity.enterprise_id() {
-        if !identity.auth.is_enterprise_install {
-            return Err(SyncError::GridWorkspaceToken {
-                enterprise_id: enterprise_id.to_owned(),
-                team_id: identity.auth.team_id.clone().unwrap_or_default(),
-            });
-        }
+    if let Reach::Org { enterprise_id } = identity.reach()? {
         return read_org_into(client, identity, enterprise_id, writer, progress).await;
     }
     let default_team = identity.auth.team_id.clone().unwrap_or_default();

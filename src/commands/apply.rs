@@ -226,6 +226,9 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
     let plan_kind: Plan = meta.plan.parse().unwrap_or(Plan::Pro);
     let client = ctx.client(ctx.token()?)?;
     let identity = ctx.runtime.block_on(sync::identify(&client))?;
+    // A workspace's token of a Grid org passes the same-org check, yet
+    // Grid's admin API refuses it: refuse it before planning any write.
+    identity.reach()?;
     check_same_org(&meta, &identity)?;
     let token_user = identity.auth.user_id.clone().unwrap_or_default();
     let subjects = store.subjects(snapshot_id)?;

@@ -73,7 +73,7 @@ pub fn sync_snapshot(
         let read = async {
             bar.stage("checking the token");
             let identity = sync::identify(client).await?;
-            sync::check_scopes(&identity)?;
+            sync::check_token(&identity)?;
             sync::read_into(client, &identity, &mut writer, &bar).await
         };
         tokio::select! {

@@ -77,11 +77,18 @@ pub struct TokenSpec {
     /// (what `auth.teams.list` shows); `None` means all of them.
     #[serde(default)]
     pub workspaces: Option<Vec<String>>,
+    /// Enterprise Grid: the token of an app installed on this one workspace
+    /// rather than org-wide, which sees only that workspace.
+    #[serde(default)]
+    pub installed_on: Option<String>,
 }
 
 impl TokenSpec {
-    /// Whether an org token may act on workspace `team` with non-admin methods.
+    /// Whether the token may act on workspace `team` with non-admin methods.
     pub fn approved_for(&self, team: &str) -> bool {
+        if let Some(own) = &self.installed_on {
+            return own == team;
+        }
         self.workspaces
             .as_ref()
             .is_none_or(|ws| ws.iter().any(|w| w == team))
@@ -231,6 +238,7 @@ impl OrgData {
                 .to_vec(),
                 state: TokenState::Active,
                 workspaces: None,
+                installed_on: None,
             }],
             workspaces: Vec::new(),
             users,

@@ -113,7 +113,8 @@ fn known_team(org: &OrgData, team: &str) -> bool {
 }
 
 /// On Grid, the workspace a per-workspace method acts on: an org token must
-/// name one (`missing_argument`) its app is approved for. Elsewhere `None`.
+/// name one (`missing_argument`) its app is approved for; a workspace's own
+/// token acts on its workspace. Elsewhere `None`.
 pub(super) fn workspace_param(
     org: &OrgData,
     token: &TokenSpec,
@@ -125,6 +126,7 @@ pub(super) fn workspace_param(
     let team = params
         .get("team_id")
         .filter(|t| !t.is_empty())
+        .or(token.installed_on.as_ref())
         .ok_or_else(|| api_error("missing_argument"))?;
     if !known_team(org, team) || !token.approved_for(team) {
         return Err(api_error("team_access_not_granted"));

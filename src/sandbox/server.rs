@@ -458,8 +458,9 @@ fn auth_test(
     let mut body = json!({
         "url": format!("https://{}.slack.com/", org.team["domain"].as_str().unwrap_or("sandbox")),
         "team": org.team["name"], "user": user_name,
-        "team_id": org.team_id(), "user_id": token.user_id,
-        "is_enterprise_install": org.plan == Plan::Grid,
+        "team_id": token.installed_on.as_deref().unwrap_or(org.team_id()),
+        "user_id": token.user_id,
+        "is_enterprise_install": org.plan == Plan::Grid && token.installed_on.is_none(),
     });
     if let Some(e) = org.team.get("enterprise_id") {
         body["enterprise_id"] = e.clone();

@@ -13,6 +13,8 @@ use crate::harness::{Run, Sandbox, TestEnv, sample_data};
 
 const ORG: &str = "E0CORVID1";
 const NO_TEAMS: &str = "xoxp-5000000001-5000000003-sandbox-noteams";
+/// An app installed on the Engineering workspace alone, not org-wide.
+const ONE_WORKSPACE: &str = "xoxp-5000000001-5000000008-sandbox-engineering";
 
 fn corvid(quarter: &str) -> Sandbox {
     Sandbox::start(&["--sample", &format!("corvid-{quarter}")])
@@ -210,6 +212,39 @@ fn workspaces_are_read_concurrently_within_each_methods_limit_and_a_429_is_waite
         (2..=6).contains(&peak["admin.users.list"]),
         "concurrent, within tier 3: {peak:?}"
     );
+}
+
+#[test]
+fn a_token_of_one_workspace_of_the_org_is_refused_by_sync_and_apply() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    let refusal = "belongs to one workspace (T0CRVENG1) of the Enterprise Grid org E0CORVID1";
+    // Refused for what it is, not for the org scopes it lacks.
+    Run::of(env.slack_as(&sb, ONE_WORKSPACE, &["sync"]))
+        .fails(2)
+        .stderr_has(refusal)
+        .stderr_has("install the app at the org level");
+    let snapshots = env.snapshots();
+    assert!(
+        snapshots.iter().all(|s| s["status"] == "failed"),
+        "{snapshots:?}"
+    );
+    assert_eq!(
+        sb.calls().into_keys().collect::<Vec<_>>(),
+        ["auth.test"],
+        "refused before reading anything"
+    );
+
+    // A sheet of the org, applied with that token: refused before any write.
+    let sheet = reviewed(&env, &sb, &[("W0C000013", "usergroup:S0CENGONC:member")]);
+    Run::of(env.slack_as(
+        &sb,
+        ONE_WORKSPACE,
+        &["apply", sheet.to_str().unwrap(), "--execute"],
+    ))
+    .fails(2)
+    .stderr_has(refusal);
+    assert!(writes(&sb).is_empty());
 }
 
 #[test]
