@@ -551,7 +551,14 @@ async fn read_org_into(
         .iter()
         .map(|a| model::role_grant(a, &ids))
         .collect();
-    writer.add_grants(&org_roles)?;
+    let dropped = writer.add_grants(&org_roles)?;
+    if dropped > 0 {
+        tracing::warn!(
+            assignments = dropped,
+            "admin.roles.listAssignments lists roles of accounts that are deactivated or not in the roster; \
+             they give no grants"
+        );
+    }
     let mut unknown = 0;
     for (team, groups) in ids.iter().zip(&groups) {
         unknown += writer.add_usergroups(team, groups)?;
