@@ -33,6 +33,7 @@ pub const COLUMNS: &[&str] = &[
     "account_updated_at",
     "guest_expires_at",
     "usergroup_name",
+    "org_role",
 ];
 
 /// The identity of a grant within a snapshot, stable across tool versions:
@@ -180,6 +181,7 @@ impl ReviewRow {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_default(),
             opt(&self.usergroup_name),
+            opt(&d.org_role),
         ]
     }
 }
@@ -210,6 +212,7 @@ mod tests {
             account: account("a@x", "active"),
             updated_at: None,
             guest_expires_at: Some(1_767_225_600),
+            org_role: None,
             in_baseline,
             baseline_account: before,
         }

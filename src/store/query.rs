@@ -48,6 +48,9 @@ pub struct GrantDetail {
     pub account: AccountFacts,
     pub updated_at: Option<String>,
     pub guest_expires_at: Option<i64>,
+    /// Enterprise Grid: the person's org role (`primary_owner`, `owner`,
+    /// `admin`), which their workspace roles follow.
+    pub org_role: Option<String>,
     pub in_baseline: bool,
     pub baseline_account: Option<AccountFacts>,
 }
@@ -243,8 +246,18 @@ impl Store {
             .prepare(&format!(
                 "SELECT g.user_id, g.entitlement, g.workspace_id, w.name,
                         u.{facts_u}, u.updated_at,
-                        json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
-                        bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b}
+                        -- users.list keeps a guest's expiry in the profile,
+                        -- Grid's admin.users.list at the top level.
+                        coalesce(json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
+                                 json_extract(u.raw_json, '$.expiration_ts')),
+                        bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b},
+                        -- A Grid account's role flags are the org's: the
+                        -- roster is read without a workspace.
+                        CASE WHEN (SELECT plan FROM snapshot WHERE id = ?1) = 'grid' THEN
+                            CASE WHEN u.is_primary_owner THEN 'primary_owner'
+                                 WHEN u.is_owner THEN 'owner'
+                                 WHEN u.is_admin THEN 'admin' END
+                        END
                  FROM snapshot_grants g
                  JOIN snapshot_user su ON su.snapshot_id = g.snapshot_id AND su.user_id = g.user_id
                  JOIN user_record u ON u.id = su.record_id
@@ -274,6 +287,7 @@ impl Store {
                     account: facts(r, 4, user_id.clone())?,
                     updated_at: r.get(12)?,
                     guest_expires_at: r.get(13)?,
+                    org_role: r.get(24)?,
                     in_baseline: r.get(14)?,
                     baseline_account: if has_baseline_account {
                         Some(facts(r, 16, user_id)?)

@@ -355,6 +355,68 @@ fn reviewed(env: &TestEnv, sb: &Sandbox, decisions: &[(&str, &str)]) -> PathBuf 
     path
 }
 
+#[test]
+fn the_orgs_review_sheet_places_each_grant_and_shows_org_roles_and_a_guests_expiry() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    let sheet = env.dir.path().join("q3.csv");
+    Run::of(env.cmd(&["export", "--out", sheet.to_str().unwrap()])).ok();
+    let mut reader = csv::Reader::from_path(&sheet).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<BTreeMap<String, String>> = reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.trim_start_matches('\u{feff}').to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), expected_grants("corvid-q3").len());
+    let row = |user: &str, entitlement: &str| {
+        rows.iter()
+            .find(|r| r["user_id"] == user && r["entitlement"] == entitlement)
+            .unwrap_or_else(|| panic!("no row {user} {entitlement}"))
+    };
+    let raj = row("W0C000008", "workspace:T0CRVENG1:admin");
+    assert_eq!(
+        (raj["workspace_name"].as_str(), raj["privileged"].as_str()),
+        ("Corvid Engineering", "yes")
+    );
+    let org = row("W0C000004", "org_role:Rl0A:E0CORVID1");
+    assert_eq!(
+        (org["workspace_id"].as_str(), org["privileged"].as_str()),
+        ("", "yes"),
+        "a role on the org belongs to no workspace"
+    );
+    let on_workspace = row("W0C000010", "org_role:Rl01:T0CRVENG1");
+    assert_eq!(on_workspace["workspace_id"], "T0CRVENG1");
+    assert_eq!(row("W0C000060", "org:E0CORVID1:member")["privileged"], "no");
+    // admin.users.list gives a guest's expiry at the top level, not in a profile.
+    let mia = row("W0C000060", "workspace:T0CRVENG1:member");
+    assert_eq!(mia["account_type"], "multi_channel_guest");
+    assert_eq!(mia["guest_expires_at"], "2027-03-31T00:00:00Z");
+    assert_eq!(raj["guest_expires_at"], "");
+    // Org roles, beside each of the person's rows: the workspace roles of
+    // org owners and admins follow them.
+    let org_role = |user: &str| {
+        let roles: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r["user_id"] == user)
+            .map(|r| r["org_role"].as_str())
+            .collect();
+        assert_eq!(roles.len(), 1, "{user}: one org role on every row");
+        roles.into_iter().next().unwrap().to_owned()
+    };
+    assert_eq!(org_role("W0C000001"), "primary_owner");
+    assert_eq!(org_role("W0C000002"), "owner");
+    assert_eq!(org_role("W0C000003"), "admin");
+    assert_eq!(org_role("W0C000008"), "", "a workspace admin only");
+    assert_eq!(org_role("W0C000060"), "");
+}
+
 const GRID_WRITES: &[&str] = &[
     "admin.users.remove",
     "admin.users.setRegular",

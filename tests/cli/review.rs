@@ -327,6 +327,10 @@ fn export_writes_one_row_per_grant_with_change_marks_and_a_checkable_manifest() 
             .all(|r| r["privileged"] == "no")
     );
     assert_eq!(first_plain, 8, "5 admins, 2 owners, 1 primary owner");
+    assert!(
+        sheet.rows.iter().all(|r| r["org_role"].is_empty()),
+        "no org roles off Grid, whatever the workspace roles"
+    );
     // Group rows name their group.
     let group_row = sheet
         .rows
