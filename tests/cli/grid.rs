@@ -248,6 +248,26 @@ fn a_token_of_one_workspace_of_the_org_is_refused_by_sync_and_apply() {
 }
 
 #[test]
+fn an_org_token_without_role_scope_or_of_a_non_admin_fails_with_its_fix() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    // Org roles are part of the population: no review without them.
+    Run::of(env.slack_as(&sb, "xoxp-5000000001-5000000012-sandbox-noroles", &["sync"]))
+        .fails(2)
+        .stderr_has("missing_scope: the token lacks admin.roles:read")
+        .stderr_has("reinstall the app");
+    assert_eq!(sb.calls().into_keys().collect::<Vec<_>>(), ["auth.test"]);
+    // Every scope, but the user is no org admin: Slack's answer, and the fix.
+    Run::of(env.slack_as(&sb, "xoxp-5000000001-5000000008-sandbox-member", &["sync"]))
+        .fails(2)
+        .stderr_has("not_an_admin: admin.teams.list is for org owners and admins")
+        .stderr_has("installed at the org level by an org admin or owner");
+    let snapshots = env.snapshots();
+    assert_eq!(snapshots.len(), 2);
+    assert!(snapshots.iter().all(|s| s["status"] == "failed"));
+}
+
+#[test]
 fn a_token_without_admin_teams_read_falls_back_and_the_snapshot_says_so() {
     let sb = corvid("q3");
     let env = TestEnv::new();
