@@ -43,30 +43,22 @@ async fn workspace_admins(
     team_id: &str,
 ) -> Result<BTreeMap<String, bool>, SlackError> {
     let mut out = BTreeMap::new();
-    let mut cursor = String::new();
-    loop {
-        let mut params = vec![
-            ("team_id", team_id.to_owned()),
-            ("include_admins", "true".to_owned()),
-            ("include_owners", "true".to_owned()),
-            ("limit", "1000".to_owned()),
-        ];
-        if !cursor.is_empty() {
-            params.push(("cursor", cursor));
-        }
-        let page: wire::AdminUsersPage = client.call("admin.users.list", &params).await?;
-        for raw in page.users {
-            let u: wire::AdminUser = decode("admin.users.list", raw)?;
-            out.insert(u.id, u.is_owner);
-        }
-        cursor = page
-            .response_metadata
-            .map(|m| m.next_cursor)
-            .unwrap_or_default();
-        if cursor.is_empty() {
-            return Ok(out);
-        }
-    }
+    let params = [
+        ("team_id", team_id.to_owned()),
+        ("include_admins", "true".to_owned()),
+        ("include_owners", "true".to_owned()),
+        ("limit", "1000".to_owned()),
+    ];
+    client
+        .each_page::<_, SlackError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
+            for raw in page.users {
+                let u: wire::AdminUser = decode("admin.users.list", raw)?;
+                out.insert(u.id, u.is_owner);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(out)
 }
 
 /// Grid: the users holding `role_id` on `entity_id`.
@@ -76,32 +68,27 @@ async fn role_holders(
     entity_id: &str,
 ) -> Result<Vec<String>, SlackError> {
     let mut out = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let mut params = vec![
-            ("role_ids", role_id.to_owned()),
-            ("entity_ids", entity_id.to_owned()),
-            ("limit", "200".to_owned()),
-        ];
-        if !cursor.is_empty() {
-            params.push(("cursor", cursor));
-        }
-        let page: wire::RoleAssignments =
-            client.call("admin.roles.listAssignments", &params).await?;
-        out.extend(
-            page.role_assignments
-                .into_iter()
-                .filter(|a| a.role_id == role_id && a.entity_id == entity_id)
-                .map(|a| a.user_id),
-        );
-        cursor = page
-            .response_metadata
-            .map(|m| m.next_cursor)
-            .unwrap_or_default();
-        if cursor.is_empty() {
-            return Ok(out);
-        }
-    }
+    let params = [
+        ("role_ids", role_id.to_owned()),
+        ("entity_ids", entity_id.to_owned()),
+        ("limit", "200".to_owned()),
+    ];
+    client
+        .each_page::<_, SlackError>(
+            "admin.roles.listAssignments",
+            &params,
+            |page: wire::RoleAssignments| {
+                out.extend(
+                    page.role_assignments
+                        .into_iter()
+                        .filter(|a| a.role_id == role_id && a.entity_id == entity_id)
+                        .map(|a| a.user_id),
+                );
+                Ok(())
+            },
+        )
+        .await?;
+    Ok(out)
 }
 
 async fn group_members(

@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 
 use futures_util::future::try_join_all;
-use serde::de::DeserializeOwned;
 
 use crate::model::{self, Account, Grant, Plan};
 use crate::slack::{ScimProbe, SlackClient, SlackError, wire};
@@ -215,34 +214,26 @@ async fn stream_users(
     default_team: &str,
     progress: &dyn SyncProgress,
 ) -> Result<u64, SyncError> {
-    let mut cursor = String::new();
     let mut total = 0u64;
-    loop {
-        let mut params = vec![("limit", USERS_PAGE_SIZE.to_string())];
-        if !cursor.is_empty() {
-            params.push(("cursor", cursor.clone()));
-        }
-        let page: wire::UsersPage = client.call("users.list", &params).await?;
-        let mut rows = Vec::with_capacity(page.members.len());
-        for raw in &page.members {
-            let user: wire::User =
-                serde_json::from_value(raw.clone()).map_err(|e| SlackError::Decode {
-                    method: "users.list".into(),
-                    detail: format!("a member: {e}"),
-                })?;
-            rows.push(UserRow { user, raw });
-        }
-        writer.add_users(default_team, &rows)?;
-        total += rows.len() as u64;
-        progress.users_stored(total);
-        cursor = page
-            .response_metadata
-            .map(|m| m.next_cursor)
-            .unwrap_or_default();
-        if cursor.is_empty() {
-            return Ok(total);
-        }
-    }
+    let params = [("limit", USERS_PAGE_SIZE.to_string())];
+    client
+        .each_page::<_, SyncError>("users.list", &params, |page: wire::UsersPage| {
+            let mut rows = Vec::with_capacity(page.members.len());
+            for raw in &page.members {
+                let user: wire::User =
+                    serde_json::from_value(raw.clone()).map_err(|e| SlackError::Decode {
+                        method: "users.list".into(),
+                        detail: format!("a member: {e}"),
+                    })?;
+                rows.push(UserRow { user, raw });
+            }
+            writer.add_users(default_team, &rows)?;
+            total += rows.len() as u64;
+            progress.users_stored(total);
+            Ok(())
+        })
+        .await?;
+    Ok(total)
 }
 
 /// Read the workspace into `writer`. The caller completes the snapshot
@@ -291,36 +282,6 @@ pub async fn read_into(
     })
 }
 
-/// Call a cursor-paginated list `method` until its last page, handing each
-/// page to `take`.
-async fn each_page<P: DeserializeOwned>(
-    client: &SlackClient,
-    method: &str,
-    params: &[(&str, String)],
-    next_cursor: impl Fn(&P) -> String,
-    mut take: impl FnMut(P) -> Result<(), SyncError>,
-) -> Result<(), SyncError> {
-    let mut cursor = String::new();
-    loop {
-        let mut p = params.to_vec();
-        if !cursor.is_empty() {
-            p.push(("cursor", cursor.clone()));
-        }
-        let page: P = client.call(method, &p).await?;
-        cursor = next_cursor(&page);
-        take(page)?;
-        if cursor.is_empty() {
-            return Ok(());
-        }
-    }
-}
-
-fn cursor_of(meta: &Option<wire::ResponseMetadata>) -> String {
-    meta.as_ref()
-        .map(|m| m.next_cursor.clone())
-        .unwrap_or_default()
-}
-
 /// The org's workspaces, where they came from, and what that leaves out.
 struct OrgWorkspaces {
     teams: Vec<wire::OrgTeam>,
@@ -331,17 +292,12 @@ struct OrgWorkspaces {
 async fn list_teams(client: &SlackClient, method: &str) -> Result<Vec<wire::OrgTeam>, SyncError> {
     let mut teams = Vec::new();
     let params = [("limit", TEAMS_PAGE_SIZE.to_string())];
-    each_page(
-        client,
-        method,
-        &params,
-        |p: &wire::TeamsList| cursor_of(&p.response_metadata),
-        |p| {
+    client
+        .each_page::<_, SyncError>(method, &params, |p: wire::TeamsList| {
             teams.extend(p.teams);
             Ok(())
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(teams)
 }
 
@@ -399,12 +355,8 @@ async fn stream_roster(
             ("limit", ADMIN_USERS_PAGE_SIZE.to_string()),
             ("is_active", active.to_string()),
         ];
-        each_page(
-            client,
-            "admin.users.list",
-            &params,
-            |p: &wire::AdminUsersPage| cursor_of(&p.response_metadata),
-            |page| {
+        client
+            .each_page::<_, SyncError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
                 let mut rows = Vec::with_capacity(page.users.len());
                 for raw in &page.users {
                     let user: wire::AdminUser =
@@ -427,9 +379,8 @@ async fn stream_roster(
                 total += rows.len() as u64;
                 progress.users_stored(total);
                 Ok(())
-            },
-        )
-        .await?;
+            })
+            .await?;
     }
     Ok(total)
 }
@@ -444,12 +395,8 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
         ("limit", ADMIN_USERS_PAGE_SIZE.to_string()),
     ];
     let mut grants = Vec::new();
-    each_page(
-        client,
-        "admin.users.list",
-        &params,
-        |p: &wire::AdminUsersPage| cursor_of(&p.response_metadata),
-        |page| {
+    client
+        .each_page::<_, SyncError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
             for raw in page.users {
                 let user: wire::AdminUser =
                     serde_json::from_value(raw).map_err(|e| SlackError::Decode {
@@ -466,9 +413,8 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
                 ));
             }
             Ok(())
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(grants)
 }
 
@@ -491,17 +437,16 @@ async fn workspace_usergroups(
 async fn role_assignments(client: &SlackClient) -> Result<Vec<wire::RoleAssignment>, SyncError> {
     let mut all = Vec::new();
     let params = [("limit", ROLE_ASSIGNMENTS_PAGE_SIZE.to_string())];
-    each_page(
-        client,
-        "admin.roles.listAssignments",
-        &params,
-        |p: &wire::RoleAssignments| cursor_of(&p.response_metadata),
-        |p| {
-            all.extend(p.role_assignments);
-            Ok(())
-        },
-    )
-    .await?;
+    client
+        .each_page::<_, SyncError>(
+            "admin.roles.listAssignments",
+            &params,
+            |p: wire::RoleAssignments| {
+                all.extend(p.role_assignments);
+                Ok(())
+            },
+        )
+        .await?;
     Ok(all)
 }
 

@@ -355,6 +355,34 @@ impl SlackClient {
         Ok(resp)
     }
 
+    /// Call a cursor-paginated list `method` until its last page, handing
+    /// each page to `take` before the next is asked for, so that a caller
+    /// can stream pages into storage.
+    pub async fn each_page<P, E>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+        mut take: impl FnMut(P) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        P: DeserializeOwned + wire::Page,
+        E: From<SlackError>,
+    {
+        let mut cursor = String::new();
+        loop {
+            let mut p = params.to_vec();
+            if !cursor.is_empty() {
+                p.push(("cursor", cursor));
+            }
+            let page: P = self.call(method, &p).await?;
+            cursor = page.next_cursor().to_owned();
+            take(page)?;
+            if cursor.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
     /// Like [`call`](Self::call), also returning the response headers.
     pub async fn call_raw(
         &self,

@@ -27,6 +27,26 @@ pub struct ResponseMetadata {
     pub next_cursor: String,
 }
 
+/// One page of a cursor-paginated list method.
+pub trait Page {
+    /// The cursor of the next page; empty on the last.
+    fn next_cursor(&self) -> &str;
+}
+
+macro_rules! page_with_metadata {
+    ($($t:ty),*) => {$(
+        impl Page for $t {
+            fn next_cursor(&self) -> &str {
+                self.response_metadata
+                    .as_ref()
+                    .map_or("", |m| m.next_cursor.as_str())
+            }
+        }
+    )*};
+}
+
+page_with_metadata!(UsersPage, TeamsList, AdminUsersPage, RoleAssignments);
+
 /// `auth.test`: who the token belongs to.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuthTest {

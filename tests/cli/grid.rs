@@ -178,6 +178,40 @@ fn sync_reads_exactly_the_orgs_grants_per_workspace_reading_each_account_once() 
 }
 
 #[test]
+fn an_org_larger_than_a_page_is_read_in_full_page_by_page() {
+    let sb = Sandbox::start(&["--generate-users", "2500", "--generate-workspaces", "3"]);
+    let env = TestEnv::new();
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM snapshot_user WHERE snapshot_id = 1"),
+        2500
+    );
+    // 76 of the 2,500 generated accounts are deactivated: the active roster
+    // takes three pages of 1,000, the deactivated one, each workspace one.
+    assert_eq!(sb.calls()["admin.users.list"], 3 + 1 + 3);
+    let people = env.query_i64(
+        "SELECT count(*) FROM snapshot_users WHERE snapshot_id = 1
+         AND account_status != 'deactivated' AND account_type != 'bot'",
+    );
+    assert!(people > 2000);
+    assert_eq!(
+        env.query_i64(
+            "SELECT count(*) FROM access_grant WHERE snapshot_id = 1 AND entitlement LIKE 'org:%'"
+        ),
+        people,
+        "every active person on every page holds the org"
+    );
+    assert_eq!(
+        env.query_i64(
+            "SELECT count(DISTINCT workspace_id) FROM access_grant WHERE snapshot_id = 1
+             AND entitlement LIKE 'workspace:%:admin'"
+        ),
+        3,
+        "each workspace's admins"
+    );
+}
+
+#[test]
 fn workspaces_are_read_concurrently_within_each_methods_limit_and_a_429_is_waited_out() {
     let sb = corvid("q3");
     // Every call is slow, so that the client's requests in flight overlap
