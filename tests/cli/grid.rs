@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{Run, Sandbox, TestEnv, sample_data};
+use crate::harness::{Run, Sandbox, TestEnv, sample_data, wait_until};
 
 const ORG: &str = "E0CORVID1";
 const NO_TEAMS: &str = "xoxp-5000000001-5000000003-sandbox-noteams";
@@ -595,6 +596,63 @@ fn apply_makes_each_grid_revocation_once_verifies_it_and_the_next_sync_shows_exa
             .any(|(u, e, _)| u == "W0C000007" && e == "workspace:T0CRVENG1:admin"),
         "Nina stays an admin"
     );
+}
+
+#[test]
+fn a_run_killed_during_a_batched_role_removal_resumes_with_one_write() {
+    let sb = corvid("q3");
+    let env = TestEnv::new();
+    let decisions = [
+        ("W0C000013", "usergroup:S0CENGONC:member"), // written first
+        ("W0C000004", "org_role:Rl0A:E0CORVID1"),    // both in one call,
+        ("W0C000011", "org_role:Rl0A:E0CORVID1"),    //   killed in flight
+    ];
+    let sheet = reviewed(&env, &sb, &decisions);
+    let sheet_arg = sheet.to_str().unwrap().to_owned();
+    sb.fault(serde_json::json!({
+        "method": "admin.roles.removeAssignments", "kind": "delay", "delay_ms": 60000
+    }));
+    let mut child = env
+        .slack(&sb, &["apply", &sheet_arg, "--execute"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(20), || {
+        sb.calls_to("admin.roles.removeAssignments") >= 1
+    }));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let status = |status: &str| {
+        env.query_i64(&format!(
+            "SELECT count(*) FROM revocation WHERE status = '{status}'"
+        ))
+    };
+    assert_eq!((status("done"), status("in_flight")), (1, 2));
+
+    sb.clear_faults();
+    let before = writes(&sb);
+    Run::of(env.slack(&sb, &["apply", &sheet_arg, "--execute"])).ok();
+    let after = writes(&sb);
+    let delta = |m: &str| after.get(m).copied().unwrap_or(0) - before.get(m).copied().unwrap_or(0);
+    assert_eq!(
+        delta("admin.roles.removeAssignments"),
+        1,
+        "both rows, one call"
+    );
+    assert_eq!(delta("usergroups.users.update"), 0, "done is not redone");
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM revocation WHERE status = 'done' AND verified = 1"),
+        3
+    );
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    let after = stored_grants(&env, 2);
+    for (user, entitlement) in decisions {
+        assert!(
+            !after.iter().any(|(u, e, _)| u == user && e == entitlement),
+            "{user} {entitlement}"
+        );
+    }
 }
 
 #[test]
