@@ -79,6 +79,12 @@ pub enum StoreError {
     )]
     Busy { path: PathBuf, lock: PathBuf },
 
+    #[error(
+        "Slack listed the account {user_id} twice in one sync: the list changed while it was read \
+         (an account deactivated or added between pages); run `slack-uar sync` again"
+    )]
+    ListedTwice { user_id: String },
+
     #[error("cannot lock {lock}")]
     Lock {
         lock: PathBuf,

@@ -150,8 +150,9 @@ impl SnapshotWriter<'_> {
     }
 
     /// Store accounts, each with the grants it holds. An account stored
-    /// before in this snapshot is an error of the caller: Slack listed it
-    /// twice.
+    /// before in this snapshot means Slack listed it twice, its list having
+    /// changed while it was read: the snapshot would mix two moments, so it
+    /// is refused.
     pub fn add_accounts(&mut self, rows: &[AccountRow]) -> Result<(), StoreError> {
         let conn = &self.store.conn;
         let mut upsert = conn.prepare_cached(
@@ -204,7 +205,16 @@ impl SnapshotWriter<'_> {
                 ],
                 |r| r.get(0),
             )?;
-            member.execute(params![self.id, account.user_id, record_id])?;
+            match member.execute(params![self.id, account.user_id, record_id]) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StoreError::ListedTwice {
+                        user_id: account.user_id.clone(),
+                    });
+                }
+                other => other?,
+            };
             if account.holds_grants() {
                 for g in &row.grants {
                     grant.execute(params![

@@ -325,6 +325,36 @@ fn the_token_is_never_written_anywhere() {
     }
 }
 
+/// Slack's list changed while it was read, so an account came twice: the
+/// snapshot would mix two moments, and the sync says so instead of failing
+/// on a database constraint.
+#[test]
+fn an_account_listed_twice_fails_the_sync_with_what_happened() {
+    let env = TestEnv::new();
+    let dir = env.dir.path().join("twice");
+    std::fs::create_dir(&dir).unwrap();
+    let sample = sample_data("kestrel-q3");
+    for f in ["sandbox.json", "usergroups.json"] {
+        std::fs::copy(sample.join(f), dir.join(f)).unwrap();
+    }
+    let mut users: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(sample.join("users.json")).unwrap()).unwrap();
+    let mut again = users[4].clone();
+    again["deleted"] = json!(true);
+    users.push(again);
+    std::fs::write(dir.join("users.json"), json!(users).to_string()).unwrap();
+    let sandbox = Sandbox::with_data(&dir);
+    let id = users[4]["id"].as_str().unwrap();
+    assert_sync_fails(
+        &env,
+        env.slack(&sandbox, &[]),
+        &[
+            &format!("Slack listed the account {id} twice in one sync"),
+            "run `slack-uar sync` again",
+        ],
+    );
+}
+
 #[test]
 fn a_killed_sync_leaves_no_complete_snapshot_and_a_sound_database() {
     let sandbox = Sandbox::start(&["--generate-users", "3000"]);
