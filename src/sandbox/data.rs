@@ -295,14 +295,23 @@ impl OrgData {
                 if !single && i % 5 == 0 {
                     teams.push(team((i * 13 + 5) % w));
                 }
-                teams.dedup();
+                let mut seen = std::collections::HashSet::new();
+                teams.retain(|t| seen.insert(t.clone()));
                 if quarter_later && i % 100 == 21 && teams.len() > 1 {
                     teams.pop();
                 }
                 let mut roles = serde_json::Map::new();
                 if i < w {
                     roles.insert(team(i), json!("primary_owner"));
-                } else if u["is_admin"] == true || (quarter_later && i % 100 == 12) {
+                } else if u["is_admin"] == true {
+                    // Admins come every fifty people, so by their home alone
+                    // they would all fall in one workspace: spread them.
+                    let admin_of = team((i / 50) % w);
+                    if !teams.contains(&admin_of) {
+                        teams.push(admin_of.clone());
+                    }
+                    roles.insert(admin_of, json!("admin"));
+                } else if quarter_later && i % 100 == 12 {
                     roles.insert(home.clone(), json!("admin"));
                 }
                 if quarter_later && i % 200 == 11 {
@@ -426,6 +435,15 @@ mod tests {
             })
             .count();
         assert!(in_many > 500, "{in_many}");
+        let with_admins: std::collections::BTreeSet<&str> = org
+            .users
+            .iter()
+            .filter_map(|u| u["sandbox_roles"].as_object())
+            .flat_map(|roles| roles.iter())
+            .filter(|(_, role)| *role == "admin")
+            .map(|(team, _)| team.as_str())
+            .collect();
+        assert_eq!(with_admins.len(), 10, "admins in every workspace");
         assert_eq!(org.tokens[0].user_id, "U000000000");
         let later = OrgData::generate_grid(1000, 10, true);
         assert_eq!(later.users.len(), 1010);
