@@ -63,6 +63,8 @@ struct Story {
     review: &'static str,
     revoke: &'static [(&'static str, &'static str)],
     dry_run: &'static str,
+    /// What the last sync's diff shows.
+    proof: &'static str,
 }
 
 const KESTREL: Story = Story {
@@ -84,6 +86,7 @@ const KESTREL: Story = Story {
     ],
     dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan. Nothing is\n\
               written to Slack without --execute. The primary owner is refused, always.",
+    proof: "A new snapshot, and its diff against Q4: exactly what was revoked is gone.",
 };
 
 const CORVID: Story = Story {
@@ -112,6 +115,9 @@ const CORVID: Story = Story {
     dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan: on Grid\n\
               admin.users.remove, setRegular, setAdmin, admin.roles.removeAssignments and SCIM.\n\
               Nothing is written to Slack without --execute.",
+    proof: "A new snapshot, and its diff against Q4: what was revoked is gone, with what follows\n\
+            from it in Slack: leaving Sales leaves its user groups, and a closed account holds\n\
+            nothing. Felix, left to the org's dashboard, is unchanged.",
 };
 
 fn say(step: &str, text: &str) {
@@ -232,10 +238,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     );
     super::apply::run(&ctx, &apply_args(true))?;
 
-    say(
-        "10. Sync again: the proof",
-        "A new snapshot, and its diff against Q4: exactly what was revoked is gone.",
-    );
+    say("10. Sync again: the proof", story.proof);
     let after_id = sync_step(&ctx, "2026-Q4 after remediation")?;
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     diff::print_table(&diff::report(&store, q4_id, after_id)?).map_err(Error::Output)?;
