@@ -6,7 +6,9 @@
 //! wall time and the sync's own CPU time (the rest is the sandbox's and the
 //! wait on it), users per second, the sync's peak memory, the grants
 //! stored, and how much the database grows when the unchanged org is stored
-//! again.
+//! again. A last round syncs the Grid org against Slack's per-method tier
+//! limits (`sandbox --rate-limits`, at Slack's own pace) and prints the calls
+//! answered 429: what a sync of that size costs against real Slack.
 //! Figures, not pass/fail: these machines are shared and noisy.
 //!
 //! Run: `cargo bench --bench sync`
@@ -21,13 +23,13 @@ fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }
 
-/// Sync `sandbox` twice into a fresh database and print the figures.
-fn bench(title: &str, sandbox: &Sandbox, users: usize) {
+/// Sync `sandbox` `rounds` times into a fresh database and print the figures.
+fn bench(title: &str, sandbox: &Sandbox, users: usize, rounds: usize) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     println!("\n{title}");
     let mut sizes = Vec::new();
-    for round in 1..=2 {
+    for round in 1..=rounds {
         let before = sandbox.calls();
         let mut cmd = slack_uar(&db, Some(sandbox));
         cmd.args(["sync", "--quiet", "--format", "json", "--label"])
@@ -61,6 +63,16 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize) {
             mib(sizes[round - 1]),
         );
         println!("  {total} API calls: {calls:?}");
+        let limited = sandbox.rate_limited();
+        if !limited.is_empty() {
+            println!(
+                "  of them answered 429 and retried: {} {limited:?}",
+                limited.values().sum::<u64>()
+            );
+        }
+    }
+    if rounds < 2 {
+        return;
     }
     let growth = sizes[1] - sizes[0];
     println!(
@@ -83,16 +95,30 @@ fn main() {
             ),
             &sandbox,
             users,
+            2,
         );
     }
-    let sandbox = Sandbox::generated_grid(users, workspaces);
+    {
+        let sandbox = Sandbox::generated_grid(users, workspaces);
+        bench(
+            &format!(
+                "Enterprise Grid: {users} users in {workspaces} workspaces, each person in one to \
+                 three (roster minimum at 1,000 a page: {})",
+                users.div_ceil(1000)
+            ),
+            &sandbox,
+            users,
+            2,
+        );
+    }
+    let sandbox = Sandbox::generated_grid_rate_limited(users, workspaces);
     bench(
         &format!(
-            "Enterprise Grid: {users} users in {workspaces} workspaces, each person in one to three \
-             (roster minimum at 1,000 a page: {})",
-            users.div_ceil(1000)
+            "Enterprise Grid under Slack's tier limits (sandbox --rate-limits, a real minute: \
+             tier 2 20 calls, tier 3 50): {users} users in {workspaces} workspaces"
         ),
         &sandbox,
         users,
+        1,
     );
 }

@@ -255,6 +255,22 @@ pub struct SandboxArgs {
     /// each user a member of one to three of them.
     #[arg(long, value_name = "N", requires = "generate_users", value_parser = clap::value_parser!(u16).range(1..))]
     pub generate_workspaces: Option<u16>,
+
+    /// Enforce Slack's per-method rate limits: each method's tier allows its
+    /// calls a minute (tier 2: 20, tier 3: 50, tier 4: 100), in bursts of up
+    /// to a minute's budget; past it, 429 with Retry-After.
+    #[arg(long)]
+    pub rate_limits: bool,
+
+    /// With --rate-limits: how long the sandbox's minute lasts, in
+    /// milliseconds, to try the limits quickly.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 60_000,
+        requires = "rate_limits"
+    )]
+    pub rate_limit_minute_ms: u64,
 }
 
 #[derive(Debug, Args)]

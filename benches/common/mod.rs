@@ -37,6 +37,17 @@ impl Sandbox {
         ])
     }
 
+    /// The Grid org, answering 429 past Slack's per-method tier limits.
+    pub fn generated_grid_rate_limited(users: usize, workspaces: usize) -> Sandbox {
+        Self::start(&[
+            "--generate-users",
+            &users.to_string(),
+            "--generate-workspaces",
+            &workspaces.to_string(),
+            "--rate-limits",
+        ])
+    }
+
     fn start(args: &[&str]) -> Sandbox {
         let mut child = Command::new(BIN)
             .args(["sandbox", "--quiet"])
@@ -55,9 +66,19 @@ impl Sandbox {
         Sandbox { child, values }
     }
 
-    pub fn calls(&self) -> BTreeMap<String, u64> {
-        let url = self.values["api_url"].replace("/api/", "/_sandbox/calls");
+    fn control(&self, what: &str) -> BTreeMap<String, u64> {
+        let url = self.values["api_url"].replace("/api/", &format!("/_sandbox/{what}"));
         reqwest::blocking::get(url).unwrap().json().unwrap()
+    }
+
+    /// Requests the sandbox received, by method.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.control("calls")
+    }
+
+    /// Calls answered 429 by `--rate-limits`, by method.
+    pub fn rate_limited(&self) -> BTreeMap<String, u64> {
+        self.control("rate_limited")
     }
 }
 

@@ -1,6 +1,7 @@
 //! `slack-uar sandbox`: serve the fake Slack until interrupted.
 
 use std::io::Write;
+use std::time::Duration;
 
 use super::{Context, stop_signal};
 use crate::cli::SandboxArgs;
@@ -17,6 +18,9 @@ pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
     };
     ctx.runtime.block_on(async {
         let sandbox = Sandbox::start(org, args.listen).await?;
+        if args.rate_limits {
+            sandbox.enforce_rate_limits(Duration::from_millis(args.rate_limit_minute_ms));
+        }
         let mut out = std::io::stdout().lock();
         writeln!(out, "api_url={}", sandbox.api_url()).map_err(Error::Output)?;
         writeln!(out, "scim_url={}", sandbox.scim_url()).map_err(Error::Output)?;

@@ -4,6 +4,7 @@
 
 pub mod data;
 mod grid;
+mod limits;
 pub mod server;
 
 use std::net::SocketAddr;

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use super::SandboxError;
 use super::data::{OrgData, TokenKind, TokenSpec, TokenState};
 use super::grid;
+use super::limits::TierLimits;
 use crate::model::Plan;
 use crate::slack::wire;
 
@@ -93,6 +94,10 @@ struct Shared {
     /// Per Web API method: requests being answered now, and the most ever
     /// at once, so that tests can check a client's concurrency limits.
     in_flight: Mutex<BTreeMap<String, InFlight>>,
+    /// Slack's tier limits, when the sandbox enforces them.
+    limits: Mutex<Option<TierLimits>>,
+    /// Per Web API method: calls answered 429 by those limits.
+    rate_limited: Mutex<BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -134,6 +139,24 @@ impl Shared {
             .unwrap()
             .entry(method.to_owned())
             .or_default() += 1;
+    }
+
+    /// Whether this call is over its method's limit: the seconds to wait.
+    fn over_limit(&self, method: &str) -> Option<u64> {
+        let wait = self
+            .limits
+            .lock()
+            .unwrap()
+            .as_mut()?
+            .take(method, std::time::Instant::now())
+            .err()?;
+        *self
+            .rate_limited
+            .lock()
+            .unwrap()
+            .entry(method.to_owned())
+            .or_default() += 1;
+        Some(wait)
     }
 
     /// The fault this call must suffer, if any.
@@ -188,6 +211,8 @@ impl Sandbox {
             faults: Mutex::default(),
             calls: Mutex::default(),
             in_flight: Mutex::default(),
+            limits: Mutex::default(),
+            rate_limited: Mutex::default(),
         });
         let app = Router::new()
             .route("/api/{method}", any(web_api))
@@ -200,6 +225,7 @@ impl Sandbox {
             )
             .route("/_sandbox/calls", get(control_calls))
             .route("/_sandbox/peak_in_flight", get(control_peak_in_flight))
+            .route("/_sandbox/rate_limited", get(control_rate_limited))
             .route(
                 "/_sandbox/faults",
                 axum::routing::post(control_add_fault).delete(control_clear_faults),
@@ -228,6 +254,12 @@ impl Sandbox {
     /// The token the sandbox advertises: the first of its data.
     pub fn token(&self) -> String {
         self.shared.org.lock().unwrap().tokens[0].token.clone()
+    }
+
+    /// Enforce Slack's per-method tier limits from now on, over a minute
+    /// lasting `minute`.
+    pub fn enforce_rate_limits(&self, minute: Duration) {
+        *self.shared.limits.lock().unwrap() = Some(TierLimits::new(minute));
     }
 
     /// Replace the org, as if time had passed in Slack.
@@ -311,20 +343,22 @@ fn slack_error(code: &str, needed: Option<String>, token: Option<&TokenSpec>) ->
     slack_json(StatusCode::OK, body, token)
 }
 
+/// Slack's answer to a call over its method's limit.
+fn too_many_requests(retry_after: u64) -> Response {
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({"ok": false, "error": "ratelimited"})),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    resp
+}
+
 /// Answer an injected fault; `None` lets the call through (after a delay).
 async fn fault_response(fault: Fault) -> Option<Response> {
     match fault.kind {
-        FaultKind::Ratelimited => {
-            let secs = fault.retry_after.unwrap_or(1);
-            let mut resp = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({"ok": false, "error": "ratelimited"})),
-            )
-                .into_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            Some(resp)
-        }
+        FaultKind::Ratelimited => Some(too_many_requests(fault.retry_after.unwrap_or(1))),
         FaultKind::Http => {
             let status = StatusCode::from_u16(fault.status.unwrap_or(500))
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -413,6 +447,9 @@ async fn web_api(
         && let Some(resp) = fault_response(fault).await
     {
         return resp;
+    }
+    if let Some(wait) = shared.over_limit(&method) {
+        return too_many_requests(wait);
     }
     let mut org = shared.org.lock().unwrap();
     let params = params_of(query, &headers, &body);
@@ -874,6 +911,11 @@ async fn scim_user_delete(
 
 async fn control_calls(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.calls.lock().unwrap().clone()).into_response()
+}
+
+/// Calls each Web API method had answered 429 by the tier limits.
+async fn control_rate_limited(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.rate_limited.lock().unwrap().clone()).into_response()
 }
 
 /// The most requests each Web API method had in flight at once.

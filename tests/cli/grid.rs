@@ -213,6 +213,38 @@ fn an_org_larger_than_a_page_is_read_in_full_page_by_page() {
 }
 
 #[test]
+fn a_sync_under_slacks_tier_limits_waits_them_out_and_reads_every_workspace() {
+    // Thirty workspaces take thirty usergroups.list calls, past tier 2's
+    // burst of twenty; a three-second minute keeps the waits short.
+    let sb = Sandbox::start(&[
+        "--generate-users",
+        "2500",
+        "--generate-workspaces",
+        "30",
+        "--rate-limits",
+        "--rate-limit-minute-ms",
+        "3000",
+    ]);
+    let env = TestEnv::new();
+    let out = Run::of(env.slack(&sb, &["sync", "--format", "json"]))
+        .ok()
+        .json();
+    let limited = sb.rate_limited();
+    let groups_limited = limited.get("usergroups.list").copied().unwrap_or(0);
+    assert!(groups_limited > 0, "the limit was met: {limited:?}");
+    assert_eq!(
+        sb.calls()["usergroups.list"],
+        30 + groups_limited,
+        "each limited call again, once it may"
+    );
+    assert_eq!(out["snapshot"]["counts"]["workspaces"], 30);
+    assert_eq!(
+        out["snapshot"]["counts"]["usergroups"], 25,
+        "a group per hundred people, none lost to a 429"
+    );
+}
+
+#[test]
 fn workspaces_are_read_concurrently_within_each_methods_limit_and_a_429_is_waited_out() {
     let sb = corvid("q3");
     // Every call is slow, so that the client's requests in flight overlap

@@ -93,6 +93,11 @@ impl Sandbox {
         self.control("calls")
     }
 
+    /// Calls each Web API method had answered 429 by `--rate-limits`.
+    pub fn rate_limited(&self) -> BTreeMap<String, u64> {
+        self.control("rate_limited")
+    }
+
     /// The most requests each Web API method had in flight at once.
     pub fn peak_in_flight(&self) -> BTreeMap<String, u64> {
         self.control("peak_in_flight")
