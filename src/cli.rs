@@ -47,6 +47,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
+    /// How long to wait out rate limits on a Slack method that gets no call
+    /// through at all before giving up, in seconds. Calls that get through
+    /// now and then are waited for as long as it takes.
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_UAR_RATE_LIMIT_PATIENCE",
+        value_name = "SECS",
+        default_value_t = 600
+    )]
+    pub rate_limit_patience: u64,
+
     /// Output format for data: a table on a terminal, JSON when piped.
     #[arg(long, global = true, value_enum)]
     pub format: Option<FormatArg>,

@@ -31,6 +31,8 @@ pub struct Context {
     pub api_url: String,
     pub scim_url: String,
     pub token_file: Option<PathBuf>,
+    /// `--rate-limit-patience`.
+    pub rate_limit_patience: Duration,
     pub format: Format,
     pub quiet: bool,
     pub runtime: tokio::runtime::Runtime,
@@ -70,7 +72,10 @@ impl Context {
             api_url: self.api_url.clone(),
             scim_url: self.scim_url.clone(),
             token,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                rate_limit_patience: self.rate_limit_patience,
+                ..RetryPolicy::default()
+            },
             timeout: Duration::from_secs(60),
         })?)
     }
@@ -114,6 +119,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         api_url: cli.api_url,
         scim_url: cli.scim_url,
         token_file: cli.token_file,
+        rate_limit_patience: Duration::from_secs(cli.rate_limit_patience),
         format: Format::resolve(cli.format.map(|f| match f {
             FormatArg::Table => Format::Table,
             FormatArg::Csv => Format::Csv,

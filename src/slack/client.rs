@@ -2,7 +2,8 @@
 //! counts every request, waits out `429 Retry-After` for the method that was
 //! limited (all concurrent callers of that method wait together), and retries
 //! transient failures (5xx, `fatal_error`, dropped connections, timeouts) with
-//! a bounded exponential backoff. Nothing retries forever.
+//! a bounded exponential backoff. Nothing retries forever: a method that Slack
+//! lets no call of through for `rate_limit_patience` is given up on.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -76,8 +77,11 @@ impl fmt::Debug for Token {
 pub struct RetryPolicy {
     /// Tries for one request that fails transiently (5xx, network).
     pub max_attempts: u32,
-    /// Times one request waits out a 429 before giving up.
-    pub max_rate_limit_waits: u32,
+    /// How long a request waits out 429s while its method gets no call
+    /// through at all. Under sustained limits a request may wait many times
+    /// while other calls of its method succeed; that is progress, and a long
+    /// sync of a large org is made of it.
+    pub rate_limit_patience: Duration,
     pub base_delay: Duration,
     pub max_delay: Duration,
     /// Longest `Retry-After` honoured as given; longer ones are capped.
@@ -88,7 +92,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 5,
-            max_rate_limit_waits: 10,
+            rate_limit_patience: Duration::from_secs(600),
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(300),
@@ -123,6 +127,8 @@ pub struct SlackClient {
     not_before: Mutex<HashMap<String, Instant>>,
     /// Per method: the requests allowed in flight at once.
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per method: when a call of it last succeeded.
+    progress: Mutex<HashMap<String, Instant>>,
 }
 
 fn with_slash(url: &str) -> String {
@@ -166,6 +172,7 @@ impl SlackClient {
             calls: Mutex::new(BTreeMap::new()),
             not_before: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
         })
     }
 
@@ -244,8 +251,19 @@ impl SlackClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(1);
+            .unwrap_or(1)
+            // Slack never asks for less than a second; a 0 from a proxy
+            // must not turn waiting into a tight loop.
+            .max(1);
         Duration::from_secs(secs).min(self.retry.max_retry_after)
+    }
+
+    /// How long `gate` has let nothing through, for a request that started
+    /// at `started`: since its last success, or the request's start if later.
+    fn stalled_for(&self, gate: &str, started: Instant) -> Duration {
+        let last = self.progress.lock().unwrap().get(gate).copied();
+        let since = last.map_or(started, |l| l.max(started));
+        Instant::now().saturating_duration_since(since)
     }
 
     /// Run `attempt` until it succeeds, fails for good, or the retry budget
@@ -256,18 +274,23 @@ impl SlackClient {
         Fut: std::future::Future<Output = Result<Attempt<T>, SlackError>>,
     {
         let mut transient = 0u32;
-        let mut limited = 0u32;
+        let started = Instant::now();
         loop {
             self.wait_for_gate(gate).await;
             self.count(gate);
             match attempt().await? {
-                Attempt::Done(v) => return Ok(v),
+                Attempt::Done(v) => {
+                    self.progress
+                        .lock()
+                        .unwrap()
+                        .insert(gate.to_owned(), Instant::now());
+                    return Ok(v);
+                }
                 Attempt::Retry(Retry {
                     rate_limit: Some(wait),
                     error: err,
                 }) => {
-                    limited += 1;
-                    if limited > self.retry.max_rate_limit_waits {
+                    if self.stalled_for(gate, started) >= self.retry.rate_limit_patience {
                         return Err(err);
                     }
                     tracing::warn!(
@@ -315,7 +338,7 @@ impl SlackClient {
             rate_limit: Some(self.retry_after(headers)),
             error: SlackError::RateLimited {
                 method: gate.into(),
-                attempts: self.retry.max_rate_limit_waits,
+                seconds: self.retry.rate_limit_patience.as_secs(),
             },
         }
     }
@@ -522,6 +545,67 @@ fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T, SlackErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::{OrgData, Sandbox};
+
+    async fn client_of(sandbox: &Sandbox, retry: RetryPolicy) -> SlackClient {
+        SlackClient::new(ClientConfig {
+            api_url: sandbox.api_url(),
+            scim_url: sandbox.scim_url(),
+            token: Token::new(sandbox.token()),
+            retry,
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap()
+    }
+
+    async fn fault(sandbox: &Sandbox, fault: serde_json::Value) {
+        let url = sandbox.api_url().replace("/api/", "/_sandbox/faults");
+        let resp = reqwest::Client::new()
+            .post(url)
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+    }
+
+    #[tokio::test]
+    async fn a_method_slack_lets_nothing_through_is_given_up_after_the_patience() {
+        let sandbox = Sandbox::start(
+            OrgData::bundled("kestrel-q3").unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        fault(
+            &sandbox,
+            serde_json::json!({"method": "users.list", "kind": "ratelimited", "retry_after": 1, "times": 0}),
+        )
+        .await;
+        let patience = Duration::from_millis(2500);
+        let client = client_of(
+            &sandbox,
+            RetryPolicy {
+                rate_limit_patience: patience,
+                ..RetryPolicy::default()
+            },
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let err = client
+            .call::<serde_json::Value>("users.list", &[("limit", "10".into())])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SlackError::RateLimited { .. }), "{err}");
+        assert!(started.elapsed() >= patience);
+        // A wait of a second per 429 until the patience is spent: four
+        // tries, or three on a machine slow enough to lose half a second.
+        let tries = client.calls_by_method()["users.list"];
+        assert!((3..=4).contains(&tries), "{tries}");
+        // Another method is not held up by it.
+        let team: wire::TeamInfo = client.call("team.info", &[]).await.unwrap();
+        assert_eq!(team.team.id, "T04KSTRL9");
+    }
 
     #[test]
     fn tiers_match_slacks_table() {

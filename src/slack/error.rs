@@ -63,10 +63,10 @@ pub enum SlackError {
     TeamAccessNotGranted { method: String },
 
     #[error(
-        "ratelimited: Slack kept rate-limiting {method} after {attempts} waits; another app may be \
-         using the same limits: wait a few minutes and run again"
+        "ratelimited: Slack let no call of {method} through for {seconds} s of waiting as Retry-After \
+         asked; another app may be using the same limits: wait a few minutes and run again"
     )]
-    RateLimited { method: String, attempts: u32 },
+    RateLimited { method: String, seconds: u64 },
 
     #[error(
         "{code}: Slack failed on {method} {attempts} times in a row; the fault is on Slack's side: \

@@ -283,7 +283,18 @@ fn slack_method_errors_fail_with_their_fix() {
     for (fault, expect) in cases {
         let sandbox = Sandbox::bundled();
         sandbox.fault(fault);
-        assert_sync_fails(&env, env.slack(&sandbox, &[]), &expect);
+        // A method Slack lets nothing through is given up on after the
+        // patience (ten minutes unless told), with what to do.
+        let mut cmd = env.slack(&sandbox, &[]);
+        cmd.env("SLACK_UAR_RATE_LIMIT_PATIENCE", "2");
+        assert_sync_fails(&env, cmd, &expect);
+        if expect[0] == "ratelimited" {
+            let tries = sandbox.calls_to("users.list");
+            assert!(
+                (2..=4).contains(&tries),
+                "a Retry-After of 0 is waited as a second, not a tight loop: {tries} tries"
+            );
+        }
     }
 }
 
