@@ -54,6 +54,7 @@ pub struct Cli {
         long,
         global = true,
         env = "SLACK_UAR_RATE_LIMIT_PATIENCE",
+        hide_env_values = true,
         value_name = "SECS",
         default_value_t = 600
     )]
