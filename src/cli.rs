@@ -144,8 +144,9 @@ pub enum Command {
         interrupted. Point slack-uar at it with SLACK_API_URL, SLACK_SCIM_URL and SLACK_TOKEN. \
         Without --data or --sample it serves the bundled sample workspace. Faults (429s, 500s, \
         dropped connections, Slack errors, delays) can be injected by POSTing to \
-        /_sandbox/faults; /_sandbox/calls counts the calls per method and \
-        /_sandbox/peak_in_flight the most requests each method had in flight at once."
+        /_sandbox/faults; /_sandbox/calls counts the calls per method, \
+        /_sandbox/peak_in_flight the most requests each method had in flight at once, and \
+        /_sandbox/rate_limited the calls --rate-limits answered 429."
     )]
     Sandbox(SandboxArgs),
 
