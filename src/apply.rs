@@ -20,21 +20,11 @@ use crate::plan::{Action, ROLE_REMOVE_BATCH, Revocation};
 use crate::slack::{SlackClient, SlackError, wire};
 use crate::store::Store;
 
-fn decode<T: serde::de::DeserializeOwned>(
-    method: &str,
-    v: serde_json::Value,
-) -> Result<T, SlackError> {
-    serde_json::from_value(v).map_err(|e| SlackError::Decode {
-        method: method.into(),
-        detail: e.to_string(),
-    })
-}
-
 async fn user_info(client: &SlackClient, user_id: &str) -> Result<wire::User, SlackError> {
     let info: wire::UserInfo = client
         .call("users.info", &[("user", user_id.to_owned())])
         .await?;
-    decode("users.info", info.user)
+    wire::decode_raw("users.info", "the user", &info.user)
 }
 
 /// Grid: the admins and owners of workspace `team_id`, with `is_owner`.
@@ -51,8 +41,8 @@ async fn workspace_admins(
     ];
     client
         .each_page::<_, SlackError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
-            for raw in page.users {
-                let u: wire::AdminUser = decode("admin.users.list", raw)?;
+            for raw in &page.users {
+                let u: wire::AdminUser = wire::decode_raw("admin.users.list", "an admin", raw)?;
                 out.insert(u.id, u.is_owner);
             }
             Ok(())

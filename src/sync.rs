@@ -220,11 +220,7 @@ async fn stream_users(
         .each_page::<_, SyncError>("users.list", &params, |page: wire::UsersPage| {
             let mut rows = Vec::with_capacity(page.members.len());
             for raw in &page.members {
-                let user: wire::User =
-                    serde_json::from_value(raw.clone()).map_err(|e| SlackError::Decode {
-                        method: "users.list".into(),
-                        detail: format!("a member: {e}"),
-                    })?;
+                let user: wire::User = wire::decode_raw("users.list", "a member", raw)?;
                 rows.push(UserRow { user, raw });
             }
             writer.add_users(default_team, &rows)?;
@@ -360,10 +356,7 @@ async fn stream_roster(
                 let mut rows = Vec::with_capacity(page.users.len());
                 for raw in &page.users {
                     let user: wire::AdminUser =
-                        serde_json::from_value(raw.clone()).map_err(|e| SlackError::Decode {
-                            method: "admin.users.list".into(),
-                            detail: format!("a user: {e}"),
-                        })?;
+                        wire::decode_raw("admin.users.list", "a user", raw)?;
                     let account = Account::from_admin_user(&user, active);
                     let grants =
                         model::org_account_grants(&account, &user.workspaces, enterprise_id, |t| {
@@ -397,12 +390,9 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
     let mut grants = Vec::new();
     client
         .each_page::<_, SyncError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
-            for raw in page.users {
+            for raw in &page.users {
                 let user: wire::AdminUser =
-                    serde_json::from_value(raw).map_err(|e| SlackError::Decode {
-                        method: "admin.users.list".into(),
-                        detail: format!("an admin of {team_id}: {e}"),
-                    })?;
+                    wire::decode_raw("admin.users.list", &format!("an admin of {team_id}"), raw)?;
                 let account = Account::from_admin_user(&user, true);
                 grants.extend(account.workspace_entitlements(team_id).into_iter().map(
                     |entitlement| Grant {

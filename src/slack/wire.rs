@@ -27,6 +27,20 @@ pub struct ResponseMetadata {
     pub next_cursor: String,
 }
 
+/// The typed view of one raw item of `method`'s answer (`what` names it in
+/// an error). Read from the JSON in place: the raw form is what the
+/// snapshot stores, so it is not copied to be read.
+pub fn decode_raw<T: serde::de::DeserializeOwned>(
+    method: &str,
+    what: &str,
+    raw: &serde_json::Value,
+) -> Result<T, super::SlackError> {
+    T::deserialize(raw).map_err(|e| super::SlackError::Decode {
+        method: method.into(),
+        detail: format!("{what}: {e}"),
+    })
+}
+
 /// One page of a cursor-paginated list method.
 pub trait Page {
     /// The cursor of the next page; empty on the last.
