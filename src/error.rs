@@ -1,14 +1,15 @@
-//! The error every command returns, and the exit codes of CONTRACT.md.
+//! The error every command returns, and the exit codes the README documents.
 
 use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::output::counted;
+use crate::slack::GridWorkspaceToken;
 use crate::slack::SlackError;
 use crate::store::StoreError;
-use crate::sync::{GridWorkspaceToken, SyncError};
 
-/// Exit codes, as CONTRACT.md fixes them.
+/// Exit codes, as the README's "Exit codes" section documents them.
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
@@ -34,7 +35,19 @@ pub enum Error {
     SyncFailed {
         snapshot_id: i64,
         #[source]
-        source: SyncError,
+        source: Box<Error>,
+    },
+
+    #[error("sync interrupted by {signal} while checking the token; nothing was written")]
+    InterruptedEarly { signal: &'static str },
+
+    #[error(
+        "Slack listed no workspace for the org {enterprise_id} ({source_method}); approve the app for \
+         the org's workspaces, or add admin.teams:read"
+    )]
+    NoWorkspaces {
+        enterprise_id: String,
+        source_method: &'static str,
     },
 
     #[error(
@@ -51,18 +64,18 @@ pub enum Error {
     )]
     NoToken,
 
+    #[error(
+        "the token file {path} is not text; put the app's user token (xoxp-...) in it, and nothing else"
+    )]
+    TokenNotText { path: PathBuf },
+
     #[error("the token in {source_name} is empty; put the app's user token (xoxp-...) there")]
     EmptyToken { source_name: String },
 
-    #[error("cannot read the token file {path}")]
-    TokenFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-
     #[error(
-        "{command} needs {needed} complete snapshot(s) and the database has {have}; run `slack-uar sync` first"
+        "{command} needs {} and the database has {}; run `slack-uar sync` first",
+        counted(*needed, "complete snapshot"),
+        counted(*have, "complete snapshot").replace("no complete snapshots", "none")
     )]
     NotEnoughSnapshots {
         command: &'static str,
@@ -92,16 +105,10 @@ pub enum Error {
     #[error("refused {0}; nothing was sent to Slack")]
     Sheet(crate::sheet::SheetError),
 
-    #[error("cannot read the sheet {path}")]
-    ReadSheet {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-
     #[error(
-        "refused: {undecided} row(s) of {path} have no decision and --require-complete is set; \
-         fill decision with keep or revoke on every row"
+        "refused: {} of {path} without a decision and --require-complete is set; \
+         fill decision with keep or revoke on every row",
+        counted(*undecided, "row")
     )]
     Undecided { path: PathBuf, undecided: usize },
 
@@ -137,6 +144,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(transparent)]
+    Input(#[from] crate::files::InputError),
+
+    #[error("refused to write the remediation report to {path}: {reason}")]
+    ReportPathRefused { path: PathBuf, reason: String },
 
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),

@@ -1,23 +1,31 @@
 //! slack-uar: user access reviews for Slack.
 //!
-//! Layers, outermost first: [`cli`] (clap types only) → [`commands`] (one
-//! module per subcommand, glue only) → the core: [`slack`] (wire client),
-//! [`store`] (SQLite snapshots), [`sync`], the pure domain in [`model`], and
-//! [`output`]. The [`sandbox`] is a fake Slack that shares the wire types.
+//! Layers, outermost first (the README's "Development" section draws the map):
+//!
+//! - [`cli`]: clap types only.
+//! - [`commands`]: one module per subcommand; parses, calls the core, prints.
+//! - The core, which never prints and never sees clap types:
+//!   - [`workflow`]: the steps of a review that talk to Slack and the store
+//!     (take a snapshot, compare two, write the review sheet, remediate);
+//!   - [`domain`]: the pure rules (accounts, entitlements, grants, changes,
+//!     the revocation plan), no I/O;
+//!   - [`sheet`]: the review sheet, its columns, writing and reading back;
+//!   - [`slack`]: the wire client, wire types, token identity, rate tiers;
+//!   - [`store`]: SQLite snapshots, migrations, apply's journal;
+//!   - [`output`]: tables, CSV and JSON for people and scripts;
+//!   - [`files`]: capped reads of users' files, private atomic writes.
+//! - [`sandbox`]: a fake Slack that speaks through the same wire types.
 
-pub mod apply;
 pub mod cli;
 pub mod commands;
-pub mod diff;
+pub mod domain;
 pub mod error;
-pub mod model;
+pub mod files;
 pub mod output;
-pub mod plan;
-pub mod review;
 pub mod sandbox;
 pub mod sheet;
 pub mod slack;
 pub mod store;
-pub mod sync;
+pub mod workflow;
 
 pub use error::Error;

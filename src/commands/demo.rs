@@ -3,16 +3,17 @@
 
 use std::time::Instant;
 
-use super::Context;
-use super::diff;
-use super::snapshots;
-use super::sync::{print_summary, sync_snapshot};
+use super::{Context, stop_signal};
 use crate::cli::{DemoArgs, DemoPlan};
 use crate::error::{Error, exit};
-use crate::output::Format;
+use crate::output::{Format, progress::SyncSpinner, views};
 use crate::sandbox::{OrgData, Sandbox};
+use crate::sheet::sheet_writer;
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
+use crate::workflow::remediation::{self, ApplyRequest};
+use crate::workflow::review_sheet::{self, ExportRequest};
+use crate::workflow::{comparison, snapshot};
 
 /// Fill the decision column as the demo's reviewers would: revoke the
 /// given (user name, entitlement) rows, keep the rest.
@@ -37,8 +38,8 @@ fn review_sheet(
             .expect("an exported column")
     };
     let (user, entitlement, decision) = (col("user_name"), col("entitlement"), col("decision"));
-    let file = std::fs::File::create(to).map_err(io)?;
-    let mut writer = crate::output::sheet_writer(file).map_err(io)?;
+    let file = crate::files::create_private(to).map_err(io)?;
+    let mut writer = sheet_writer(file).map_err(io)?;
     writer
         .write_record(&headers)
         .map_err(|e| io(std::io::Error::other(e)))?;
@@ -128,10 +129,45 @@ fn sync_step(ctx: &Context, label: &str) -> Result<i64, Error> {
     // A fresh client per sync, so that each snapshot counts its own calls.
     let client = ctx.client(ctx.token()?)?;
     let started = Instant::now();
-    let (id, unknown) = sync_snapshot(ctx, &client, Some(label.to_owned()))?;
+    let spinner = SyncSpinner::new(ctx.show_progress());
+    let taken = ctx.runtime.block_on(snapshot::take(
+        &ctx.db,
+        &client,
+        Some(label.to_owned()),
+        &spinner,
+        stop_signal(),
+    ));
+    spinner.finish();
+    let taken = taken?;
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
-    print_summary(ctx, &store.summary(id)?, started.elapsed(), unknown)?;
-    Ok(id)
+    views::print_sync_summary(
+        ctx.format,
+        ctx.quiet,
+        &store.summary(taken.snapshot_id)?,
+        started.elapsed(),
+        taken.unknown_group_members,
+    )
+    .map_err(Error::Output)?;
+    Ok(taken.snapshot_id)
+}
+
+fn diff_step(ctx: &Context, from: i64, to: i64) -> Result<(), Error> {
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    views::print_diff_table(&comparison::compare(&store, from, to)?).map_err(Error::Output)
+}
+
+fn apply_step(ctx: &Context, request: &ApplyRequest) -> Result<(), Error> {
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    let reviewed = remediation::read_sheet(&store, &ctx.db, request)?;
+    let client = ctx.client(ctx.token()?)?;
+    let outcome = ctx.runtime.block_on(remediation::apply(
+        &store,
+        &client,
+        reviewed,
+        request,
+        &|_, _| {},
+    ))?;
+    views::print_apply(ctx.format, ctx.quiet, &request.sheet, &outcome).map_err(Error::Output)
 }
 
 pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
@@ -192,8 +228,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
         "5. What changed",
         "`slack-uar diff` compares the two snapshots, what a reviewer must look at first:",
     );
-    let store = Store::open(&ctx.db, OpenMode::Existing)?;
-    diff::print_table(&diff::report(&store, q3_id, q4_id)?).map_err(Error::Output)?;
+    diff_step(&ctx, q3_id, q4_id)?;
 
     let sheet = folder.join("q4-review.csv");
     say(
@@ -201,27 +236,30 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
         "`slack-uar export` writes one row per grant for reviewers to mark keep or revoke,\n\
          with the change since Q3 beside each, and an evidence manifest for the auditor:",
     );
-    super::export::run(
-        &ctx,
-        &crate::cli::ExportArgs {
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    let manifest = review_sheet::export(
+        &store,
+        &ctx.db,
+        &ExportRequest {
             snapshot: Some(q4_id),
-            out: sheet.clone(),
             baseline: Some(q3_id),
-            only: None,
+            filter: None,
+            out: sheet.clone(),
             force: false,
         },
     )?;
+    views::print_export(ctx.format, &sheet, &manifest).map_err(Error::Output)?;
     println!(
         "An auditor checks it with:\n  sha256sum {}\n  cat {}",
         sheet.display(),
-        super::export::manifest_path(&sheet).display()
+        review_sheet::manifest_path(&sheet).display()
     );
 
     say("7. The review", story.review);
     let reviewed = folder.join("q4-reviewed.csv");
     review_sheet(&sheet, &reviewed, story.revoke)?;
-    let apply_args = |execute| crate::cli::ApplyArgs {
-        file: reviewed.clone(),
+    let apply_request = |execute| ApplyRequest {
+        sheet: reviewed.clone(),
         execute,
         report: None,
         require_complete: true,
@@ -229,25 +267,25 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     };
 
     say("8. Apply, dry run", story.dry_run);
-    super::apply::run(&ctx, &apply_args(false))?;
+    apply_step(&ctx, &apply_request(false))?;
 
     say(
         "9. Apply for real",
         "With --execute each revocation is journaled, the grant is read from Slack again just\n\
          before the write, and every result is read back and marked verified:",
     );
-    super::apply::run(&ctx, &apply_args(true))?;
+    apply_step(&ctx, &apply_request(true))?;
 
     say("10. Sync again: the proof", story.proof);
     let after_id = sync_step(&ctx, "2026-Q4 after remediation")?;
-    let store = Store::open(&ctx.db, OpenMode::Existing)?;
-    diff::print_table(&diff::report(&store, q4_id, after_id)?).map_err(Error::Output)?;
+    diff_step(&ctx, q4_id, after_id)?;
 
     say(
         "11. All snapshots",
         "`slack-uar snapshots` lists what the database holds, for the auditor's trail:",
     );
-    snapshots::run(&ctx)?;
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    views::print_snapshots(ctx.format, &store.snapshots()?).map_err(Error::Output)?;
 
     println!(
         "The review sheet, its manifest, the reviewed sheet and the remediation report are in {}.\n\

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command, FormatArg};
 use crate::error::Error;
+use crate::files::{MAX_TOKEN_FILE_BYTES, read_capped};
 use crate::output::Format;
 use crate::slack::{ClientConfig, RetryPolicy, SlackClient, Token};
 
@@ -48,13 +49,12 @@ impl Context {
             return Ok(token.clone());
         }
         let (value, source_name) = match &self.token_file {
-            Some(path) => (
-                std::fs::read_to_string(path).map_err(|source| Error::TokenFile {
-                    path: path.clone(),
-                    source,
-                })?,
-                path.display().to_string(),
-            ),
+            Some(path) => {
+                let bytes = read_capped(path, "token file", MAX_TOKEN_FILE_BYTES)?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| Error::TokenNotText { path: path.clone() })?;
+                (text, path.display().to_string())
+            }
             None => (
                 std::env::var("SLACK_TOKEN").map_err(|_| Error::NoToken)?,
                 "SLACK_TOKEN".to_owned(),

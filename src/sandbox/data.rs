@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::SandboxError;
-use crate::model::Plan;
+use crate::domain::model::Plan;
 
 /// The bundled sample workspaces, by name.
 const BUNDLED: &[(&str, [&str; 3])] = &[

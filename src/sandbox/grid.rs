@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenSpec};
 use super::server::{ApiError, api_error, decode_cursor, encode_cursor};
-use crate::model::Plan;
+use crate::domain::model::Plan;
 
 /// A role in one workspace, strongest last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

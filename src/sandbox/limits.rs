@@ -8,17 +8,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::slack::client::rate_limit_tier;
-
-/// Calls a minute Slack allows each method of a tier.
-fn per_minute(tier: u8) -> f64 {
-    match tier {
-        1 => 1.0,
-        2 => 20.0,
-        3 => 50.0,
-        _ => 100.0,
-    }
-}
+use crate::slack::tiers::{calls_per_minute, rate_limit_tier};
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -49,7 +39,7 @@ impl TierLimits {
         let Some(tier) = rate_limit_tier(method) else {
             return Ok(());
         };
-        let capacity = per_minute(tier);
+        let capacity = calls_per_minute(tier);
         let per_second = capacity / self.minute.as_secs_f64();
         let bucket = self.buckets.entry(method.to_owned()).or_insert(Bucket {
             tokens: capacity,

@@ -26,7 +26,7 @@ use super::SandboxError;
 use super::data::{OrgData, TokenKind, TokenSpec, TokenState};
 use super::grid;
 use super::limits::TierLimits;
-use crate::model::Plan;
+use crate::domain::model::Plan;
 use crate::slack::wire;
 
 /// Slack caps `users.list` pages at this many users.

@@ -18,26 +18,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use super::error::SlackError;
+use super::tiers::rate_limit_tier;
 use super::wire;
-
-/// Slack's rate-limit tier of each Web API method slack-uar calls, as the
-/// Java SDK's table (`metadata/web-api/rate_limit_tiers.json`) has them.
-pub fn rate_limit_tier(method: &str) -> Option<u8> {
-    Some(match method {
-        "admin.roles.removeAssignments"
-        | "admin.users.remove"
-        | "admin.users.setAdmin"
-        | "admin.users.setRegular"
-        | "auth.teams.list"
-        | "usergroups.list"
-        | "usergroups.users.list"
-        | "usergroups.users.update"
-        | "users.list" => 2,
-        "admin.roles.listAssignments" | "admin.teams.list" | "admin.users.list" | "team.info" => 3,
-        "users.info" => 4,
-        _ => return None,
-    })
-}
 
 /// How many requests to one method may be in flight at once. Slack's tiers
 /// allow 20+ (tier 2), 50+ (tier 3) and 100+ (tier 4) calls a minute per
@@ -605,23 +587,5 @@ mod tests {
         // Another method is not held up by it.
         let team: wire::TeamInfo = client.call("team.info", &[]).await.unwrap();
         assert_eq!(team.team.id, "T04KSTRL9");
-    }
-
-    #[test]
-    fn tiers_match_slacks_table() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/slack-samples/java-sdk/rate_limit_tiers.json"
-        );
-        let table: HashMap<String, String> =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut checked = 0;
-        for (method, tier) in &table {
-            if let Some(ours) = rate_limit_tier(method) {
-                assert_eq!(format!("Tier{ours}"), *tier, "{method}");
-                checked += 1;
-            }
-        }
-        assert_eq!(checked, 14, "every method in our table is in Slack's");
     }
 }

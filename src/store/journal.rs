@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::snapshot::now_rfc3339;
 use super::{Store, StoreError};
-use crate::plan::{Disposition, Revocation, Subject};
+use crate::domain::plan::{Disposition, Revocation, Subject};
 
 /// A run of `apply` about to start.
 pub struct NewRun<'a> {

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
 pub use journal::{JournalEntry, NewRun};
-pub use query::{GrantDetail, PopulationCounts, SnapshotMeta};
+pub use query::{PopulationCounts, SnapshotMeta};
 pub use snapshot::{
     AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo,
     SnapshotSummary, SnapshotWriter, UserRow,
@@ -46,6 +46,19 @@ pub enum StoreError {
         "no database at {path}; run `slack-uar sync` first, or point --db / SLACK_UAR_DB at an existing one"
     )]
     Missing { path: PathBuf },
+
+    #[error(
+        "{path} is a directory; --db (or SLACK_UAR_DB) names the database file itself, e.g. {}",
+        path.join("slack-uar.db").display()
+    )]
+    IsDirectory { path: PathBuf },
+
+    #[error("cannot make the database {path} private (mode 0600)")]
+    Permissions {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("cannot create the database {path}")]
     Create {
@@ -91,6 +104,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(
+        "snapshot {id} records the plan {found:?}, which this build of slack-uar does not know \
+         (expected pro, business_plus or grid); use the slack-uar that took it, or sync again"
+    )]
+    UnknownPlan { id: i64, found: String },
 
     #[error("no snapshot {id} in the database; `slack-uar snapshots` lists them")]
     NoSnapshot { id: i64 },
@@ -138,11 +157,16 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
-        if !path.exists() {
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory { path: path.into() });
+        }
+        if path.exists() {
+            make_private(path)?;
+        } else {
             if mode == OpenMode::Existing {
                 return Err(StoreError::Missing { path: path.into() });
             }
-            create_private(path).map_err(|source| StoreError::Create {
+            crate::files::create_private(path).map_err(|source| StoreError::Create {
                 path: path.into(),
                 source,
             })?;
@@ -292,19 +316,32 @@ impl Store {
     }
 }
 
+/// The database holds email addresses: one that others can read (made by
+/// hand, or copied with a loose umask) is narrowed to 0600, with a warning.
 #[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |source| StoreError::Permissions {
+        path: path.into(),
+        source,
+    };
+    let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(io)?;
+        tracing::warn!(
+            "{} could be read by others (mode {:o}); made it private (mode {:o}), as it holds email addresses",
+            path.display(),
+            mode & 0o777,
+            mode & 0o700
+        );
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).open(path)
+fn make_private(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[cfg(unix)]

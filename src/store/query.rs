@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, StoreError};
-use crate::diff::{self, AccountFacts, Change, GrantRow};
+use crate::domain::changes::{self, AccountFacts, Change, GrantDetail, GrantRow};
+use crate::domain::model::Plan;
 
 /// What a complete snapshot says about itself.
 #[derive(Debug, Clone)]
 pub struct SnapshotMeta {
     pub id: i64,
     pub label: Option<String>,
-    pub plan: String,
+    pub plan: Plan,
     pub plan_evidence: Option<String>,
     pub started_at: String,
     pub finished_at: String,
@@ -36,23 +37,6 @@ pub struct SnapshotMeta {
 pub struct PopulationCounts {
     pub accounts_by_type: BTreeMap<String, i64>,
     pub grants_by_kind: BTreeMap<String, i64>,
-}
-
-/// One grant with everything a reviewer needs beside it, and what the
-/// baseline snapshot knew of it.
-#[derive(Debug, Clone)]
-pub struct GrantDetail {
-    pub entitlement: String,
-    pub workspace_id: Option<String>,
-    pub workspace_name: Option<String>,
-    pub account: AccountFacts,
-    pub updated_at: Option<String>,
-    pub guest_expires_at: Option<i64>,
-    /// Enterprise Grid: the person's org role (`primary_owner`, `owner`,
-    /// `admin`), which their workspace roles follow.
-    pub org_role: Option<String>,
-    pub in_baseline: bool,
-    pub baseline_account: Option<AccountFacts>,
 }
 
 fn facts(r: &Row, at: usize, user_id: String) -> rusqlite::Result<AccountFacts> {
@@ -125,12 +109,14 @@ impl Store {
                 [id],
                 |r| {
                     let status: String = r.get(2)?;
+                    let plan: Option<String> = r.get(3)?;
                     Ok((
                         status,
+                        plan,
                         SnapshotMeta {
                             id: r.get(0)?,
                             label: r.get(1)?,
-                            plan: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                            plan: Plan::Pro, // set below, once known to parse
                             plan_evidence: r.get(4)?,
                             started_at: r.get(5)?,
                             finished_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
@@ -149,8 +135,18 @@ impl Store {
             .optional()?;
         match row {
             None => Err(StoreError::NoSnapshot { id }),
-            Some((status, meta)) if status == "complete" => Ok(meta),
-            Some((status, _)) => Err(StoreError::NotComplete { id, status }),
+            Some((status, plan, mut meta)) if status == "complete" => {
+                // A plan this build does not know would decide what apply
+                // writes; guessing one is never safe.
+                meta.plan = plan.as_deref().unwrap_or_default().parse().map_err(|_| {
+                    StoreError::UnknownPlan {
+                        id,
+                        found: plan.unwrap_or_default(),
+                    }
+                })?;
+                Ok(meta)
+            }
+            Some((status, _, _)) => Err(StoreError::NotComplete { id, status }),
         }
     }
 
@@ -170,7 +166,7 @@ impl Store {
                     workspace_id: r.get(2)?,
                 })
             };
-            diff::grant_changes(
+            changes::grant_changes(
                 until_error(a.query_map([from], grant)?, &error),
                 until_error(b.query_map([to], grant)?, &error),
                 &mut changes,
@@ -183,7 +179,7 @@ impl Store {
             let mut a = self.conn.prepare(&sql)?;
             let mut b = self.conn.prepare(&sql)?;
             let account = |r: &Row| facts(r, 1, r.get(0)?);
-            diff::account_changes(
+            changes::account_changes(
                 until_error(a.query_map([from], account)?, &error),
                 until_error(b.query_map([to], account)?, &error),
                 &mut changes,

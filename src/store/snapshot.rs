@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError, WriterLock};
-use crate::model::{self, Account, Grant, Plan};
+use crate::domain::model::{self, Account, Grant, Plan};
 use crate::slack::wire;
 
 /// Bumped when [`Account::from_wire`] changes what it derives from the same
@@ -124,7 +124,7 @@ impl SnapshotWriter<'_> {
         let rows: Vec<AccountRow> = users
             .iter()
             .map(|row| {
-                let account = Account::from_wire(&row.user);
+                let account = crate::slack::translate::account(&row.user);
                 let team = account
                     .team_id
                     .as_deref()
@@ -333,7 +333,9 @@ impl SnapshotWriter<'_> {
                 }
                 member_stmt.execute(params![self.id, g.id, u])?;
             }
-            for grant in model::usergroup_grants(g, team, |u| self.holders.contains(u)) {
+            for grant in model::usergroup_grants(&g.id, g.is_disabled(), &g.users, team, |u| {
+                self.holders.contains(u)
+            }) {
                 grant_stmt.execute(params![
                     self.id,
                     grant.user_id,
@@ -403,7 +405,7 @@ impl Drop for SnapshotWriter<'_> {
     }
 }
 
-/// Counts of one snapshot, as CONTRACT.md's `snapshots --format json` shows.
+/// Counts of one snapshot, as `snapshots --format json` shows them (README, "snapshots").
 #[derive(Debug, Clone, Serialize)]
 pub struct SnapshotCounts {
     pub users: i64,

@@ -291,8 +291,8 @@ fn guards_refuse_large_or_incomplete_plans_and_missing_scopes() {
         &["apply", undecided.to_str().unwrap(), "--require-complete"],
     ))
     .fails(2)
-    .stderr_has("2 row(s)")
-    .stderr_has("have no decision");
+    .stderr_has("refused: 2 rows of")
+    .stderr_has("without a decision");
     Run::of(env.slack_as(
         &sandbox,
         "xoxp-4000000001-4000000004-sandbox-noadmin",

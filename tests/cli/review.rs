@@ -190,8 +190,9 @@ fn diff_needs_two_complete_snapshots() {
     Run::of(env.slack(&sandbox, &["sync"])).ok();
     Run::of(env.cmd(&["diff"]))
         .fails(2)
-        .stderr_has("diff needs 2 complete snapshot(s) and the database has 1");
-    Run::of(env.slack_as(&sandbox, "xoxp-bad", &["sync"])).fails(2);
+        .stderr_has("diff needs 2 complete snapshots and the database has 1 complete snapshot;");
+    sandbox.fault(serde_json::json!({"method": "team.info", "kind": "error", "error": "not_allowed_token_type"}));
+    Run::of(env.slack(&sandbox, &["sync"])).fails(2);
     Run::of(env.cmd(&["diff", "1", "2"]))
         .fails(2)
         .stderr_has("snapshot 2 is failed, not complete");

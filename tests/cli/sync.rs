@@ -221,6 +221,23 @@ fn assert_sync_fails(env: &TestEnv, mut cmd: std::process::Command, expect: &[&s
     assert!(snaps.iter().all(|s| s["status"] != "complete"));
 }
 
+/// A token Slack refuses, or one lacking a scope: the command fails with
+/// exit 2 naming the error and its fix, before the database is touched.
+fn assert_token_refused(env: &TestEnv, mut cmd: std::process::Command, expect: &[&str]) {
+    let before = env.db.exists().then(|| env.snapshots().len());
+    cmd.arg("sync");
+    let mut run = Run::of(cmd).fails(2);
+    for needle in expect {
+        run = run.stderr_has(needle);
+    }
+    assert!(!run.stderr.contains("snapshot"), "{}", run.stderr);
+    let after = env.db.exists().then(|| env.snapshots().len());
+    assert_eq!(
+        before, after,
+        "no database and no snapshot for a refused token"
+    );
+}
+
 #[test]
 fn slack_auth_errors_fail_with_their_fix() {
     let sandbox = Sandbox::bundled();
@@ -247,8 +264,18 @@ fn slack_auth_errors_fail_with_their_fix() {
         ),
     ];
     for (token, expect) in tokens {
-        assert_sync_fails(&env, env.slack_as(&sandbox, token, &[]), &expect);
+        assert_token_refused(&env, env.slack_as(&sandbox, token, &[]), &expect);
     }
+    // Regression: a wrong token used to create the database and a failed
+    // snapshot before anything was known.
+    assert!(!env.db.exists());
+    Run::of(env.slack(&sandbox, &["sync"])).ok();
+    assert_token_refused(
+        &env,
+        env.slack_as(&sandbox, "xoxp-not-a-token", &[]),
+        &["invalid_auth"],
+    );
+    assert_eq!(env.snapshots().len(), 1);
 }
 
 #[test]
@@ -287,6 +314,10 @@ fn slack_method_errors_fail_with_their_fix() {
         // patience (ten minutes unless told), with what to do.
         let mut cmd = env.slack(&sandbox, &[]);
         cmd.env("SLACK_UAR_RATE_LIMIT_PATIENCE", "2");
+        if expect[0] == "not_authed" {
+            assert_token_refused(&env, cmd, &expect);
+            continue;
+        }
         assert_sync_fails(&env, cmd, &expect);
         if expect[0] == "ratelimited" {
             let tries = sandbox.calls_to("users.list");

@@ -1,13 +1,12 @@
 //! The review's domain: plans, accounts, entitlements and grants, and the
-//! rules (CONTRACT.md, "Entitlements") that turn what Slack says about an
-//! account into the grants a reviewer decides on. Pure code: no I/O.
+//! rules (the README's "Entitlements") that turn what Slack says about an
+//! account into the grants a reviewer decides on. Pure code: no I/O, and no
+//! knowledge of Slack's wire format (`slack::translate` reads that).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-
-use crate::slack::wire;
 
 /// The Slack plan of a snapshot, which decides what can be read and revoked
 /// through the API.
@@ -75,6 +74,20 @@ impl FromStr for AccountType {
 }
 
 impl AccountType {
+    /// The kind of account Slack's flags describe. Slack's built-in
+    /// Slackbot reports `is_bot: false`, yet it is a bot.
+    pub fn classify(user_id: &str, is_bot: bool, restricted: bool, ultra_restricted: bool) -> Self {
+        if is_bot || user_id == SLACKBOT_ID {
+            AccountType::Bot
+        } else if ultra_restricted {
+            AccountType::SingleChannelGuest
+        } else if restricted {
+            AccountType::MultiChannelGuest
+        } else {
+            AccountType::Member
+        }
+    }
+
     /// Whether the stored account type `s` is a guest of either kind.
     pub fn is_guest_str(s: &str) -> bool {
         s.parse::<AccountType>().is_ok_and(AccountType::is_guest)
@@ -117,7 +130,7 @@ impl AccountStatus {
     }
 }
 
-/// Slack's built-in Slackbot reports `is_bot: false`, yet it is a bot.
+/// The user id of Slack's built-in Slackbot.
 const SLACKBOT_ID: &str = "USLACKBOT";
 
 /// The facts about one account that the review needs, read from Slack's
@@ -144,89 +157,7 @@ pub struct Account {
     pub updated: Option<i64>,
 }
 
-fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_ref().filter(|s| !s.trim().is_empty()).cloned()
-}
-
 impl Account {
-    pub fn from_wire(u: &wire::User) -> Account {
-        let account_type = if u.is_bot || u.is_workflow_bot || u.id == SLACKBOT_ID {
-            AccountType::Bot
-        } else if u.is_ultra_restricted {
-            AccountType::SingleChannelGuest
-        } else if u.is_restricted {
-            AccountType::MultiChannelGuest
-        } else {
-            AccountType::Member
-        };
-        let status = if u.deleted {
-            AccountStatus::Deactivated
-        } else if u.is_invited_user {
-            AccountStatus::Invited
-        } else {
-            AccountStatus::Active
-        };
-        let profile = u.profile.as_ref();
-        Account {
-            user_id: u.id.clone(),
-            team_id: non_empty(&u.team_id),
-            name: non_empty(&u.name),
-            real_name: non_empty(&u.real_name)
-                .or_else(|| profile.and_then(|p| non_empty(&p.real_name))),
-            display_name: profile.and_then(|p| non_empty(&p.display_name)),
-            email: profile.and_then(|p| non_empty(&p.email)),
-            title: profile.and_then(|p| non_empty(&p.title)),
-            account_type,
-            status,
-            is_admin: u.is_admin,
-            is_owner: u.is_owner,
-            is_primary_owner: u.is_primary_owner,
-            is_app_user: u.is_app_user,
-            has_2fa: u.has_2fa,
-            tz: non_empty(&u.tz),
-            updated: u.updated,
-        }
-    }
-
-    /// An Enterprise Grid account as `admin.users.list` shows it. Without
-    /// `team_id` the role flags are the org's (org admin, owner, primary
-    /// owner); with it, that workspace's. `listed_active` is the state the
-    /// list was asked for, used when Slack omits `is_active`.
-    pub fn from_admin_user(u: &wire::AdminUser, listed_active: bool) -> Account {
-        let account_type = if u.is_bot || u.id == SLACKBOT_ID {
-            AccountType::Bot
-        } else if u.is_ultra_restricted {
-            AccountType::SingleChannelGuest
-        } else if u.is_restricted {
-            AccountType::MultiChannelGuest
-        } else {
-            AccountType::Member
-        };
-        let status = if u.is_active.unwrap_or(listed_active) {
-            AccountStatus::Active
-        } else {
-            AccountStatus::Deactivated
-        };
-        Account {
-            user_id: u.id.clone(),
-            team_id: None,
-            name: non_empty(&u.username),
-            real_name: non_empty(&u.full_name),
-            display_name: None,
-            email: non_empty(&u.email),
-            title: None,
-            account_type,
-            status,
-            is_admin: u.is_admin,
-            is_owner: u.is_owner,
-            is_primary_owner: u.is_primary_owner,
-            is_app_user: false,
-            has_2fa: u.has_2fa,
-            tz: None,
-            updated: None,
-        }
-    }
-
     /// The workspace grants this account holds in `team_id`. Slack sets the
     /// role flags cumulatively and the grants follow them as they are; guests
     /// and bots never hold a role, whatever their flags say.
@@ -255,7 +186,7 @@ impl Account {
     }
 }
 
-/// One entitlement key of CONTRACT.md.
+/// One entitlement key (the README's "Entitlements" table).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entitlement {
     WorkspaceMember(String),
@@ -378,39 +309,41 @@ pub fn org_account_grants(
     out
 }
 
-/// Enterprise Grid: the grants of one role assignment. A role on a
+/// Enterprise Grid: the grant of one role assignment. A role on a
 /// workspace belongs to that workspace; on the org or a channel, to no one
 /// workspace.
-pub fn role_grant(assignment: &wire::RoleAssignment, workspaces: &[String]) -> Grant {
-    let on_workspace = workspaces.contains(&assignment.entity_id);
+pub fn role_grant(user_id: &str, role_id: &str, entity_id: &str, workspaces: &[String]) -> Grant {
+    let on_workspace = workspaces.iter().any(|w| w == entity_id);
     Grant {
-        user_id: assignment.user_id.clone(),
+        user_id: user_id.to_owned(),
         entitlement: Entitlement::OrgRole {
-            role_id: assignment.role_id.clone(),
-            entity_id: assignment.entity_id.clone(),
+            role_id: role_id.to_owned(),
+            entity_id: entity_id.to_owned(),
         },
-        workspace_id: on_workspace.then(|| assignment.entity_id.clone()),
+        workspace_id: on_workspace.then(|| entity_id.to_owned()),
     }
 }
 
 /// The grants that membership of a user group gives: one per member who can
 /// hold grants, none at all for a disabled group.
 pub fn usergroup_grants(
-    group: &wire::Usergroup,
+    usergroup_id: &str,
+    disabled: bool,
+    members: &[String],
     team_id: &str,
     holds_grants: impl Fn(&str) -> bool,
 ) -> Vec<Grant> {
-    if group.is_disabled() {
+    if disabled {
         return Vec::new();
     }
-    let mut members: Vec<&String> = group.users.iter().filter(|u| holds_grants(u)).collect();
+    let mut members: Vec<&String> = members.iter().filter(|u| holds_grants(u)).collect();
     members.sort();
     members.dedup();
     members
         .into_iter()
         .map(|u| Grant {
             user_id: u.clone(),
-            entitlement: Entitlement::UsergroupMember(group.id.clone()),
+            entitlement: Entitlement::UsergroupMember(usergroup_id.to_owned()),
             workspace_id: Some(team_id.to_owned()),
         })
         .collect()
@@ -421,136 +354,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn user(json: serde_json::Value) -> Account {
-        Account::from_wire(&serde_json::from_value(json).unwrap())
-    }
-
-    #[test]
-    fn primary_owner_holds_all_four_workspace_grants() {
-        let a = user(
-            serde_json::json!({"id":"U1","is_admin":true,"is_owner":true,"is_primary_owner":true}),
-        );
-        let keys: Vec<String> = a
-            .workspace_entitlements("T1")
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        assert_eq!(
-            keys,
-            [
-                "workspace:T1:member",
-                "workspace:T1:admin",
-                "workspace:T1:owner",
-                "workspace:T1:primary_owner"
-            ]
-        );
-    }
-
-    #[test]
-    fn guests_never_hold_roles_even_if_flagged() {
-        let a = user(serde_json::json!({"id":"U2","is_restricted":true,"is_admin":true}));
-        assert_eq!(a.account_type, AccountType::MultiChannelGuest);
-        assert_eq!(
-            a.workspace_entitlements("T1"),
-            vec![Entitlement::WorkspaceMember("T1".into())]
-        );
-        let b =
-            user(serde_json::json!({"id":"U3","is_restricted":true,"is_ultra_restricted":true}));
-        assert_eq!(b.account_type, AccountType::SingleChannelGuest);
-    }
-
-    #[test]
-    fn deactivated_accounts_hold_nothing() {
-        let a = user(serde_json::json!({"id":"U4","deleted":true,"is_admin":true}));
-        assert_eq!(a.status, AccountStatus::Deactivated);
-        assert!(a.workspace_entitlements("T1").is_empty());
-    }
-
-    #[test]
-    fn slackbot_and_workflow_bots_are_bots() {
-        assert_eq!(
-            user(serde_json::json!({"id":"USLACKBOT","is_bot":false})).account_type,
-            AccountType::Bot
-        );
-        assert_eq!(
-            user(serde_json::json!({"id":"U5","is_workflow_bot":true})).account_type,
-            AccountType::Bot
-        );
-    }
-
-    #[test]
-    fn invited_and_missing_fields() {
-        let a = user(serde_json::json!({"id":"U6","is_invited_user":true,"profile":{"email":""}}));
-        assert_eq!(a.status, AccountStatus::Invited);
-        assert_eq!(a.email, None);
-        assert_eq!(a.has_2fa, None);
-        assert_eq!(a.workspace_entitlements("T1").len(), 1);
-    }
-
     #[test]
     fn disabled_group_gives_no_grants() {
-        let g: wire::Usergroup = serde_json::from_value(
-            serde_json::json!({"id":"S1","date_delete":1700000000,"users":["U1"]}),
-        )
-        .unwrap();
-        assert!(usergroup_grants(&g, "T1", |_| true).is_empty());
-        let g: wire::Usergroup = serde_json::from_value(
-            serde_json::json!({"id":"S1","date_delete":0,"users":["U1","U2","U1"]}),
-        )
-        .unwrap();
-        let grants = usergroup_grants(&g, "T1", |u| u != "U2");
+        let members = ["U1", "U2", "U1"].map(String::from);
+        assert!(usergroup_grants("S1", true, &members, "T1", |_| true).is_empty());
+        let grants = usergroup_grants("S1", false, &members, "T1", |u| u != "U2");
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].entitlement.to_string(), "usergroup:S1:member");
-    }
-
-    fn admin_user(json: serde_json::Value, active: bool) -> Account {
-        Account::from_admin_user(&serde_json::from_value(json).unwrap(), active)
-    }
-
-    #[test]
-    fn org_accounts_hold_their_covered_workspaces_and_people_hold_the_org() {
-        let ws = vec!["T1".to_owned(), "T2".to_owned(), "T3".to_owned()];
-        let person = admin_user(serde_json::json!({"id":"W1","is_restricted":true}), true);
-        assert_eq!(person.account_type, AccountType::MultiChannelGuest);
-        let keys: Vec<String> = org_account_grants(&person, &ws, "E1", |t| t != "T3")
-            .iter()
-            .map(|g| g.entitlement.to_string())
-            .collect();
-        assert_eq!(
-            keys,
-            [
-                "workspace:T1:member",
-                "workspace:T2:member",
-                "org:E1:member"
-            ]
-        );
-        let bot = admin_user(serde_json::json!({"id":"U9","is_bot":true}), true);
-        let keys: Vec<String> = org_account_grants(&bot, &ws[..1], "E1", |_| true)
-            .iter()
-            .map(|g| g.entitlement.to_string())
-            .collect();
-        assert_eq!(keys, ["workspace:T1:member"], "bots hold no org membership");
-        let gone = admin_user(serde_json::json!({"id":"W2","is_active":false}), true);
-        assert_eq!(gone.status, AccountStatus::Deactivated);
-        assert!(org_account_grants(&gone, &ws, "E1", |_| true).is_empty());
-        let listed_inactive = admin_user(serde_json::json!({"id":"W3"}), false);
-        assert_eq!(listed_inactive.status, AccountStatus::Deactivated);
     }
 
     #[test]
     fn role_grants_belong_to_the_workspace_they_are_on() {
         let ws = vec!["T1".to_owned()];
-        let on = |entity: &str| wire::RoleAssignment {
-            role_id: "Rl0A".into(),
-            entity_id: entity.into(),
-            user_id: "W1".into(),
-            date_create: None,
-        };
-        let g = role_grant(&on("T1"), &ws);
+        let on = |entity: &str| role_grant("W1", "Rl0A", entity, &ws);
+        let g = on("T1");
         assert_eq!(g.entitlement.to_string(), "org_role:Rl0A:T1");
         assert_eq!(g.workspace_id.as_deref(), Some("T1"));
-        assert_eq!(role_grant(&on("E1"), &ws).workspace_id, None);
-        assert!(role_grant(&on("E1"), &ws).entitlement.is_privileged());
+        assert_eq!(on("E1").workspace_id, None);
+        assert!(on("E1").entitlement.is_privileged());
     }
 
     #[test]

@@ -7,10 +7,9 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::review::row_id;
+use super::columns::{REQUIRED, row_id, unguard};
 
 /// A reviewer's call on one grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,16 +47,6 @@ impl ReviewedSheet {
     }
 }
 
-/// The columns apply needs; the rest of the sheet is context for people.
-pub const REQUIRED: &[&str] = &[
-    "row_id",
-    "snapshot_id",
-    "user_id",
-    "entitlement",
-    "workspace_id",
-    "decision",
-];
-
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SheetError {
     #[error("{file} is empty; give the reviewed sheet that `slack-uar export` wrote")]
@@ -77,6 +66,22 @@ pub enum SheetError {
         "{file} separates columns with ';' (a spreadsheet's regional setting); save it again as \"CSV UTF-8 (Comma delimited)\""
     )]
     Semicolons { file: String },
+
+    #[error(
+        "{file} separates columns with tabs (saved as \"Text (Tab delimited)\"); save it again as \"CSV UTF-8 (Comma delimited)\""
+    )]
+    Tabs { file: String },
+
+    #[error(
+        "{file} has the column {column} twice (columns {first} and {second}); delete one copy, so that \
+         no one can wonder which was reviewed"
+    )]
+    RepeatedColumn {
+        file: String,
+        column: String,
+        first: usize,
+        second: usize,
+    },
 
     #[error("{file} has no {column} column; it is required (columns: {})", REQUIRED.join(", "))]
     MissingColumn { file: String, column: &'static str },
@@ -153,16 +158,6 @@ pub enum SheetError {
     NoRows { file: String },
 }
 
-/// Undo the formula guard of `export`: a `'` before a character that a
-/// spreadsheet would run. Surrounding spaces go too.
-pub fn unguard(cell: &str) -> &str {
-    let cell = cell.trim_matches(|c| c == ' ');
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => cell,
-    }
-}
-
 fn decision(value: &str) -> Option<Decision> {
     match value.trim().to_ascii_lowercase().as_str() {
         "keep" => Some(Decision::Keep),
@@ -172,22 +167,13 @@ fn decision(value: &str) -> Option<Decision> {
     }
 }
 
-/// Parse a reviewed sheet and check every row's identity against snapshot
-/// `lookup` (user_id, entitlement) → the grant's workspace_id, if the grant
-/// exists. `file` names the file in errors.
-pub fn read(
-    file: &str,
-    bytes: &[u8],
-    lookup: impl Fn(i64, &str, &str) -> Option<String>,
-) -> Result<ReviewedSheet, SheetError> {
+/// The file's text without its byte-order mark, refused where a
+/// spreadsheet saved it in another encoding.
+fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a [u8], SheetError> {
     let file = file.to_owned();
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(SheetError::Utf16 { file });
     }
-    let sha256 = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(SheetError::Empty { file });
@@ -199,90 +185,225 @@ pub fn read(
             .count() as u64;
         return Err(SheetError::NotUtf8 { file, line });
     }
+    Ok(body)
+}
 
+/// Where each column the reader uses sits in a row.
+struct Columns {
+    required: HashMap<&'static str, usize>,
+    reviewer: Option<usize>,
+    comment: Option<usize>,
+}
+
+impl Columns {
+    /// Found by name, in any order. A header named twice is refused: which
+    /// copy a reviewer filled in cannot be known.
+    fn find(file: &str, headers: &csv::StringRecord) -> Result<Columns, SheetError> {
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| unguard(h).to_ascii_lowercase())
+            .collect();
+        if names.len() == 1 {
+            let only = &names[0];
+            if only.contains(';') {
+                return Err(SheetError::Semicolons { file: file.into() });
+            }
+            if only.contains('\t') {
+                return Err(SheetError::Tabs { file: file.into() });
+            }
+        }
+        let mut first_at: HashMap<&str, usize> = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                continue; // spreadsheets pad rows with unnamed empty columns
+            }
+            if let Some(first) = first_at.insert(name, i) {
+                return Err(SheetError::RepeatedColumn {
+                    file: file.into(),
+                    column: name.clone(),
+                    first: first + 1,
+                    second: i + 1,
+                });
+            }
+        }
+        let mut required = HashMap::new();
+        for column in REQUIRED {
+            let at = first_at
+                .get(column)
+                .ok_or_else(|| SheetError::MissingColumn {
+                    file: file.into(),
+                    column,
+                })?;
+            required.insert(*column, *at);
+        }
+        Ok(Columns {
+            required,
+            reviewer: first_at.get("reviewer").copied(),
+            comment: first_at.get("comment").copied(),
+        })
+    }
+}
+
+/// Line numbers from byte offsets: the csv crate's own line count is one
+/// short after the header, and quoted cells may span lines. Offsets are
+/// asked in increasing order, so each byte is counted once.
+struct Lines<'a> {
+    body: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        Lines {
+            body,
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(p) = position else { return 0 };
+        let mut byte = (p.byte() as usize).min(self.body.len());
+        // After a CRLF the reported start is the LF that ends the line before.
+        if self.body.get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        if byte >= self.counted_to {
+            self.line += self.body[self.counted_to..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.counted_to = byte;
+        }
+        self.line
+    }
+}
+
+/// One row's cells, unguarded, as a [`SheetRow`] and its snapshot.
+fn parse_row(
+    file: &str,
+    line: u64,
+    columns: &Columns,
+    record: &csv::StringRecord,
+) -> Result<(i64, SheetRow), SheetError> {
+    let cell = |name: &str| unguard(&record[columns.required[name]]).to_owned();
+    let optional = |at: Option<usize>| at.map(|i| unguard(&record[i]).to_owned());
+    let snapshot_text = cell("snapshot_id");
+    let snapshot_id = snapshot_text
+        .parse()
+        .map_err(|_| SheetError::BadSnapshotId {
+            file: file.into(),
+            line,
+            value: snapshot_text.clone(),
+        })?;
+    let raw_decision = &record[columns.required["decision"]];
+    let decision = decision(unguard(raw_decision)).ok_or_else(|| SheetError::BadDecision {
+        file: file.into(),
+        line,
+        value: raw_decision.to_owned(),
+    })?;
+    Ok((
+        snapshot_id,
+        SheetRow {
+            line,
+            row_id: cell("row_id"),
+            user_id: cell("user_id"),
+            entitlement: cell("entitlement"),
+            workspace_id: cell("workspace_id"),
+            decision,
+            reviewer: optional(columns.reviewer).unwrap_or_default(),
+            comment: optional(columns.comment).unwrap_or_default(),
+        },
+    ))
+}
+
+/// A row's identity against the snapshot: its id derives from its cells,
+/// and the grant exists in that workspace.
+fn check_identity(
+    file: &str,
+    snapshot_id: i64,
+    row: &SheetRow,
+    lookup: &impl Fn(i64, &str, &str) -> Option<String>,
+) -> Result<(), SheetError> {
+    let (file, line) = (file.to_owned(), row.line);
+    if row.row_id != row_id(snapshot_id, &row.user_id, &row.entitlement) {
+        return Err(SheetError::TamperedRow {
+            file,
+            line,
+            row_id: row.row_id.clone(),
+        });
+    }
+    let Some(workspace) = lookup(snapshot_id, &row.user_id, &row.entitlement) else {
+        return Err(SheetError::UnknownGrant {
+            file,
+            line,
+            snapshot_id,
+            user_id: row.user_id.clone(),
+            entitlement: row.entitlement.clone(),
+        });
+    };
+    if workspace != row.workspace_id {
+        return Err(SheetError::WorkspaceMismatch {
+            file,
+            line,
+            found: row.workspace_id.clone(),
+            expected: workspace,
+        });
+    }
+    Ok(())
+}
+
+/// Parse a reviewed sheet and check every row's identity against snapshot
+/// `lookup` (user_id, entitlement) → the grant's workspace_id, if the grant
+/// exists. `file` names the file in errors.
+pub fn read(
+    file: &str,
+    bytes: &[u8],
+    lookup: impl Fn(i64, &str, &str) -> Option<String>,
+) -> Result<ReviewedSheet, SheetError> {
+    let body = text(file, bytes)?;
+    let malformed = |line, detail| SheetError::Malformed {
+        file: file.into(),
+        line,
+        detail,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .from_reader(body);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| SheetError::Malformed {
-            file: file.clone(),
-            line: 1,
-            detail: e.to_string(),
-        })?
-        .iter()
-        .map(|h| unguard(h).to_ascii_lowercase())
-        .collect();
-    if headers.len() == 1 && headers[0].contains(';') {
-        return Err(SheetError::Semicolons { file });
-    }
-    let mut at = HashMap::new();
-    for column in REQUIRED {
-        let i = headers
-            .iter()
-            .position(|h| h == column)
-            .ok_or(SheetError::MissingColumn {
-                file: file.clone(),
-                column,
-            })?;
-        at.insert(*column, i);
-    }
-    let optional = |name: &str| headers.iter().position(|h| h == name);
-    let (reviewer_at, comment_at) = (optional("reviewer"), optional("comment"));
+    let headers = reader.headers().map_err(|e| malformed(1, e.to_string()))?;
+    let columns = Columns::find(file, headers)?;
 
-    // Lines come from byte offsets: the csv crate's own line count is one
-    // short after the header, and quoted cells may span lines.
-    let mut counted = (0usize, 1u64);
-    let mut line_at = |byte: u64| -> u64 {
-        let mut byte = (byte as usize).min(body.len());
-        // After a CRLF the reported start is the LF that ends the line before.
-        if body.get(byte) == Some(&b'\n') {
-            byte += 1;
-        }
-        if byte >= counted.0 {
-            counted.1 += body[counted.0..byte]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            counted.0 = byte;
-        }
-        counted.1
-    };
+    let mut lines = Lines::new(body);
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut snapshot: Option<i64> = None;
     for record in reader.records() {
-        let record = record.map_err(|e| SheetError::Malformed {
-            file: file.clone(),
-            line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
-            detail: match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!(
-                    "{len} cells where the header has {expected_len}; a row was cut or merged"
-                ),
-                _ => e.to_string(),
-            },
+        let record = record.map_err(|e| {
+            let line = lines.at(e.position());
+            malformed(
+                line,
+                match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
+                        "{len} cells where the header has {expected_len}; a row was cut or merged"
+                    ),
+                    _ => e.to_string(),
+                },
+            )
         })?;
-        let line = record.position().map(|p| line_at(p.byte())).unwrap_or(0);
+        let line = lines.at(record.position());
         if record.iter().all(|c| c.trim().is_empty()) {
             continue; // a blank line a spreadsheet left at the end
         }
-        let cell = |name: &str| unguard(&record[at[name]]).to_owned();
-        let snapshot_text = cell("snapshot_id");
-        let snapshot_id: i64 = snapshot_text
-            .parse()
-            .map_err(|_| SheetError::BadSnapshotId {
-                file: file.clone(),
-                line,
-                value: snapshot_text.clone(),
-            })?;
+        let (snapshot_id, row) = parse_row(file, line, &columns, &record)?;
         match snapshot {
             None => snapshot = Some(snapshot_id),
             Some(expected) if expected != snapshot_id => {
                 return Err(SheetError::MixedSnapshots {
-                    file,
+                    file: file.into(),
                     line,
                     found: snapshot_id,
                     expected,
@@ -290,67 +411,24 @@ pub fn read(
             }
             Some(_) => {}
         }
-        let raw_decision = record[at["decision"]].to_owned();
-        let decision = decision(unguard(&raw_decision)).ok_or_else(|| SheetError::BadDecision {
-            file: file.clone(),
-            line,
-            value: raw_decision.clone(),
-        })?;
-        let row = SheetRow {
-            line,
-            row_id: cell("row_id"),
-            user_id: cell("user_id"),
-            entitlement: cell("entitlement"),
-            workspace_id: cell("workspace_id"),
-            decision,
-            reviewer: reviewer_at
-                .map(|i| unguard(&record[i]).to_owned())
-                .unwrap_or_default(),
-            comment: comment_at
-                .map(|i| unguard(&record[i]).to_owned())
-                .unwrap_or_default(),
-        };
         if let Some(first_line) = seen.insert(row.row_id.clone(), line) {
             return Err(SheetError::DuplicateRow {
-                file,
+                file: file.into(),
                 line,
                 first_line,
                 row_id: row.row_id,
             });
         }
-        if row.row_id != row_id(snapshot_id, &row.user_id, &row.entitlement) {
-            return Err(SheetError::TamperedRow {
-                file,
-                line,
-                row_id: row.row_id,
-            });
-        }
-        let Some(workspace) = lookup(snapshot_id, &row.user_id, &row.entitlement) else {
-            return Err(SheetError::UnknownGrant {
-                file,
-                line,
-                snapshot_id,
-                user_id: row.user_id,
-                entitlement: row.entitlement,
-            });
-        };
-        if workspace != row.workspace_id {
-            return Err(SheetError::WorkspaceMismatch {
-                file,
-                line,
-                found: row.workspace_id,
-                expected: workspace,
-            });
-        }
+        check_identity(file, snapshot_id, &row, &lookup)?;
         rows.push(row);
     }
     let Some(snapshot_id) = snapshot else {
-        return Err(SheetError::NoRows { file });
+        return Err(SheetError::NoRows { file: file.into() });
     };
     Ok(ReviewedSheet {
         snapshot_id,
         rows,
-        sha256,
+        sha256: crate::output::sha256_hex(bytes),
     })
 }
 
@@ -474,11 +552,46 @@ mod tests {
     }
 
     #[test]
-    fn unguard_strips_only_the_formula_guard() {
-        assert_eq!(unguard("'=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unguard("'-2"), "-2");
-        assert_eq!(unguard("O'Brien"), "O'Brien");
-        assert_eq!(unguard("'quoted'"), "'quoted'");
-        assert_eq!(unguard("  keep "), "keep");
+    fn regression_a_repeated_column_is_refused_naming_both_places() {
+        // Two decision columns: which one the reviewer meant cannot be known.
+        let two_decisions = sheet(&[("3", "U1", T, "revoke")])
+            .replace("user_name\r\n", "decision\r\n")
+            .replace(",'=evil\r\n", ",keep\r\n");
+        let err = read("s.csv", two_decisions.as_bytes(), known).unwrap_err();
+        assert_eq!(
+            err,
+            SheetError::RepeatedColumn {
+                file: "s.csv".into(),
+                column: "decision".into(),
+                first: 6,
+                second: 7,
+            }
+        );
+        // A second user_id naming someone else, in another case.
+        let two_users = sheet(&[("3", "U1", T, "revoke")])
+            .replace("user_name\r\n", "User_ID\r\n")
+            .replace(",'=evil\r\n", ",U9\r\n");
+        assert!(matches!(
+            read("s.csv", two_users.as_bytes(), known).unwrap_err(),
+            SheetError::RepeatedColumn { column, first: 2, second: 7, .. } if column == "user_id"
+        ));
+        // Unnamed padding columns a spreadsheet adds are not repeats.
+        let padded = sheet(&[("3", "U1", T, "keep")])
+            .replace("user_name\r\n", "user_name,,\r\n")
+            .replace("'=evil\r\n", "'=evil,,\r\n");
+        assert!(read("s.csv", padded.as_bytes(), known).is_ok());
+    }
+
+    #[test]
+    fn regression_a_tab_separated_sheet_is_named_as_such() {
+        let tabs = sheet(&[("3", "U1", T, "keep")]).replace(',', "\t");
+        let err = read("s.tsv", tabs.as_bytes(), known).unwrap_err();
+        assert_eq!(
+            err,
+            SheetError::Tabs {
+                file: "s.tsv".into()
+            }
+        );
+        assert!(err.to_string().contains("tabs"), "{err}");
     }
 }

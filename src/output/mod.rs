@@ -2,14 +2,16 @@
 //! JSON otherwise. The format is chosen once, here. Data goes to stdout;
 //! everything else (progress, logs, errors) goes to stderr.
 
-use std::borrow::Cow;
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+use crate::sheet::guard_cell;
+
+pub mod progress;
+pub mod views;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -31,13 +33,22 @@ impl Format {
     }
 }
 
-/// Spreadsheets run a cell that starts with one of these as a formula, and
-/// Slack names are chosen by ordinary users: such a cell gets a leading `'`.
-pub fn guard_cell(value: &str) -> Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
-        _ => Cow::Borrowed(value),
+/// "1 row", "3 rows", "no rows": a count and its noun, for messages.
+pub fn counted(n: usize, noun: &str) -> String {
+    match n {
+        0 => format!("no {noun}s"),
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hex SHA-256 of `bytes`, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Passes bytes through and hashes them, so that the hash in a manifest is
@@ -58,10 +69,7 @@ impl<W: Write> HashingWriter<W> {
     /// The inner writer and the hex SHA-256 of everything written.
     pub fn finish(self) -> (W, String) {
         let digest = self.hasher.finalize();
-        (
-            self.inner,
-            digest.iter().map(|b| format!("{b:02x}")).collect(),
-        )
+        (self.inner, hex(&digest))
     }
 }
 
@@ -74,60 +82,6 @@ impl<W: Write> Write for HashingWriter<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// A CSV writer as spreadsheets expect a sheet: UTF-8 with a byte-order
-/// mark, RFC 4180 quoting, CRLF line ends. Write rows with [`sheet_row`].
-pub fn sheet_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
-    out.write_all("\u{feff}".as_bytes())?;
-    Ok(csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out))
-}
-
-/// Write one row of a sheet, every cell guarded against formula injection.
-pub fn sheet_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
-    w.write_record(
-        cells
-            .iter()
-            .map(|c| guard_cell(c))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|c| c.as_bytes()),
-    )
-}
-
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Write `path` through `fill`, atomically: a temporary file, synced, then
-/// renamed over the target. Returns what `fill` returns.
-pub fn write_atomically<T>(
-    path: &Path,
-    fill: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), crate::Error>,
-) -> Result<T, crate::Error> {
-    let tmp = temp_beside(path);
-    let io = |source| crate::Error::WriteFile {
-        path: path.to_owned(),
-        source,
-    };
-    let result = (|| {
-        let file = File::create(&tmp).map_err(io)?;
-        let (buf, value) = fill(BufWriter::new(file))?;
-        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
-        Ok(value)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Rows with headers, ready for any format.
@@ -178,12 +132,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn guards_formula_starts_only() {
-        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(guard_cell(bad), format!("'{bad}"));
-        }
-        for ok in ["a=b", "", "Zoë", "1-2", " =x"] {
-            assert_eq!(guard_cell(ok), ok);
-        }
+    fn counts_read_as_english() {
+        assert_eq!(counted(0, "row"), "no rows");
+        assert_eq!(counted(1, "complete snapshot"), "1 complete snapshot");
+        assert_eq!(counted(2, "revocation"), "2 revocations");
     }
 }

@@ -1,50 +1,12 @@
-//! The review sheet: its columns, the stable id of each row, what the
-//! `change` column says against a baseline, and the scoped-review filters.
-//! Pure: the export command feeds it rows and writes what it returns.
+//! Writing the review sheet: one [`ReviewRow`] per grant, what its `change`
+//! column says against a baseline, the scoped-review filters, and the CSV
+//! dialect spreadsheets expect. Pure over any `Write`.
 
-use sha2::{Digest, Sha256};
+use std::io::Write;
 
-use crate::diff::AccountFacts;
-use crate::model::{AccountType, Entitlement};
-use crate::store::GrantDetail;
-
-/// The sheet's columns, in order: CONTRACT.md's, then the extra context a
-/// reviewer needs to decide without leaving the sheet.
-pub const COLUMNS: &[&str] = &[
-    "row_id",
-    "snapshot_id",
-    "user_id",
-    "user_name",
-    "real_name",
-    "email",
-    "account_type",
-    "account_status",
-    "workspace_id",
-    "workspace_name",
-    "entitlement",
-    "privileged",
-    "change",
-    "decision",
-    "reviewer",
-    "comment",
-    "display_name",
-    "title",
-    "has_2fa",
-    "account_updated_at",
-    "guest_expires_at",
-    "usergroup_name",
-    "org_role",
-];
-
-/// The identity of a grant within a snapshot, stable across tool versions:
-/// derived from what the row is, not from where it sits in the sheet.
-pub fn row_id(snapshot_id: i64, user_id: &str, entitlement: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{snapshot_id}\n{user_id}\n{entitlement}").as_bytes());
-    let digest = h.finalize();
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("g{snapshot_id}-{hex}")
-}
+use super::columns::{guard_cell, row_id};
+use crate::domain::changes::{AccountFacts, GrantDetail};
+use crate::domain::model::{AccountType, Entitlement};
 
 /// What the `change` column says of a grant against the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,9 +148,24 @@ impl ReviewRow {
     }
 }
 
+/// A CSV writer as spreadsheets expect a sheet: UTF-8 with a byte-order
+/// mark, RFC 4180 quoting, CRLF line ends. Write rows with [`sheet_row`].
+pub fn sheet_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
+    out.write_all("\u{feff}".as_bytes())?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+/// Write one row of a sheet, every cell guarded against formula injection.
+pub fn sheet_row<W: Write, S: AsRef<str>>(w: &mut csv::Writer<W>, cells: &[S]) -> csv::Result<()> {
+    w.write_record(cells.iter().map(|c| guard_cell(c.as_ref()).into_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sheet::COLUMNS;
 
     fn account(email: &str, status: &str) -> AccountFacts {
         AccountFacts {
@@ -237,23 +214,6 @@ mod tests {
             ChangeMark::of(&detail(true, Some(account("old@x", "active"))), true),
             ChangeMark::Changed
         );
-    }
-
-    #[test]
-    fn row_ids_are_stable_and_distinct() {
-        assert_eq!(
-            row_id(3, "U1", "workspace:T1:admin"),
-            row_id(3, "U1", "workspace:T1:admin")
-        );
-        assert_ne!(
-            row_id(3, "U1", "workspace:T1:admin"),
-            row_id(4, "U1", "workspace:T1:admin")
-        );
-        assert_ne!(
-            row_id(3, "U1", "workspace:T1:admin"),
-            row_id(3, "U1", "workspace:T1:member")
-        );
-        assert!(row_id(3, "U1", "x").starts_with("g3-"));
     }
 
     #[test]

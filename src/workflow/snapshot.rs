@@ -5,14 +5,24 @@
 //! users stream into the store a page at a time, so memory stays flat
 //! however large the org. Nothing is fetched twice: on Grid each account is
 //! read once from the org's roster, whatever number of workspaces it is in.
+//!
+//! The token is checked before the database is touched: a wrong token or a
+//! missing scope creates nothing. After that the snapshot is recorded
+//! `running`, and is marked `complete` only when everything was read; any
+//! error, or a stop signal, marks it `failed` with the reason.
 
 use std::collections::HashSet;
 
 use futures_util::future::try_join_all;
 
-use crate::model::{self, Account, Grant, Plan};
-use crate::slack::{ScimProbe, SlackClient, SlackError, wire};
-use crate::store::{AccountRow, Completion, SnapshotWriter, StoreError, UserRow};
+use std::future::Future;
+use std::path::Path;
+
+use crate::domain::model::{self, Grant, Plan};
+use crate::error::Error;
+use crate::slack::identity::{Identity, Reach, identify};
+use crate::slack::{ScimProbe, SlackClient, SlackError, translate, wire};
+use crate::store::{AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store, UserRow};
 
 /// `users.list` returns at most this many users a page; asking for more is
 /// capped by Slack, so this is also the fewest calls there can be.
@@ -43,38 +53,6 @@ const ROLE_ASSIGNMENTS_PAGE_SIZE: u32 = 200;
 /// `admin.teams.list` and `auth.teams.list` allow up to 1000.
 const TEAMS_PAGE_SIZE: u32 = 1000;
 
-/// A token of one workspace of an Enterprise Grid org: it sees that
-/// workspace only, so a review read with it would look complete when it is
-/// not, and Grid's admin API refuses it.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "this token belongs to one workspace ({team_id}) of the Enterprise Grid org {enterprise_id}, so \
-     it sees that workspace only and a review of it would look complete when it is not; install the \
-     app at the org level (org-wide) and use that token"
-)]
-pub struct GridWorkspaceToken {
-    pub enterprise_id: String,
-    pub team_id: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Slack(#[from] SlackError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    GridWorkspaceToken(#[from] GridWorkspaceToken),
-    #[error(
-        "Slack listed no workspace for the org {enterprise_id} ({source_method}); approve the app for \
-         the org's workspaces, or add admin.teams:read"
-    )]
-    NoWorkspaces {
-        enterprise_id: String,
-        source_method: &'static str,
-    },
-}
-
 /// What the caller hears while a sync runs.
 pub trait SyncProgress {
     fn stage(&self, what: &str);
@@ -89,68 +67,73 @@ pub struct SyncRead {
     pub unknown_group_members: u64,
 }
 
-/// What a token can read: one workspace, or a whole Enterprise Grid org.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach<'a> {
-    Workspace,
-    Org { enterprise_id: &'a str },
+/// A snapshot taken.
+#[derive(Debug)]
+pub struct Taken {
+    pub snapshot_id: i64,
+    /// Members listed by user groups whom the user list did not return.
+    pub unknown_group_members: u64,
 }
 
-/// Who the token belongs to, and what it may do.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub auth: wire::AuthTest,
-    /// `None` when Slack sent no `X-OAuth-Scopes` header.
-    pub scopes: Option<Vec<String>>,
-}
-
-impl Identity {
-    pub fn has_scope(&self, scope: &str) -> Option<bool> {
-        self.scopes.as_ref().map(|s| s.iter().any(|x| x == scope))
-    }
-
-    /// The Enterprise Grid org the token belongs to, if any.
-    pub fn enterprise_id(&self) -> Option<&str> {
-        self.auth.enterprise_id.as_deref().filter(|e| !e.is_empty())
-    }
-
-    /// What the token can read. A Grid org is read with an org-wide token
-    /// only; a token of one of its workspaces is refused.
-    pub fn reach(&self) -> Result<Reach<'_>, GridWorkspaceToken> {
-        match self.enterprise_id() {
-            None => Ok(Reach::Workspace),
-            Some(enterprise_id) if self.auth.is_enterprise_install => {
-                Ok(Reach::Org { enterprise_id })
-            }
-            Some(enterprise_id) => Err(GridWorkspaceToken {
-                enterprise_id: enterprise_id.to_owned(),
-                team_id: self.auth.team_id.clone().unwrap_or_default(),
-            }),
+/// Take one snapshot of what `client` can read into the database at `db`
+/// (created when missing). `stop` resolves when the process is asked to
+/// stop, naming how; the snapshot is then marked failed.
+pub async fn take(
+    db: &Path,
+    client: &SlackClient,
+    label: Option<String>,
+    progress: &dyn SyncProgress,
+    stop: impl Future<Output = &'static str>,
+) -> Result<Taken, Error> {
+    tokio::pin!(stop);
+    progress.stage("checking the token");
+    let identity = tokio::select! {
+        identity = identify(client) => identity?,
+        signal = &mut stop => return Err(Error::InterruptedEarly { signal }),
+    };
+    check_token(&identity)?;
+    let mut store = Store::open(db, OpenMode::Create)?;
+    let lock = store.lock_writer()?;
+    let mut writer = store.begin_snapshot(
+        NewSnapshot {
+            label,
+            api_url: client.api_url().to_owned(),
+            scim_url: client.scim_url().to_owned(),
+        },
+        lock,
+    )?;
+    let snapshot_id = writer.id();
+    let read = tokio::select! {
+        read = read_into(client, &identity, &mut writer, progress) => read,
+        signal = &mut stop => {
+            writer.fail(
+                &format!("interrupted by {signal} before the sync finished"),
+                client.total_calls(),
+            )?;
+            return Err(Error::Interrupted { snapshot_id, signal });
+        }
+    };
+    match read {
+        Ok(read) => {
+            writer.complete(read.completion)?;
+            Ok(Taken {
+                snapshot_id,
+                unknown_group_members: read.unknown_group_members,
+            })
+        }
+        Err(source) => {
+            writer.fail(&source.to_string(), client.total_calls())?;
+            Err(Error::SyncFailed {
+                snapshot_id,
+                source: Box::new(source),
+            })
         }
     }
 }
 
-pub async fn identify(client: &SlackClient) -> Result<Identity, SlackError> {
-    let (body, headers) = client.call_raw("auth.test", &[]).await?;
-    let auth: wire::AuthTest = serde_json::from_slice(&body).map_err(|e| SlackError::Decode {
-        method: "auth.test".into(),
-        detail: e.to_string(),
-    })?;
-    let scopes = headers
-        .get("x-oauth-scopes")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        });
-    Ok(Identity { auth, scopes })
-}
-
 /// Refuse a token that cannot read the whole workspace or org, or that
 /// lacks a scope the sync needs, naming it.
-pub fn check_token(identity: &Identity) -> Result<(), SyncError> {
+pub fn check_token(identity: &Identity) -> Result<(), Error> {
     let required = match identity.reach()? {
         Reach::Org { .. } => GRID_REQUIRED_SCOPES,
         Reach::Workspace => REQUIRED_SCOPES,
@@ -213,11 +196,11 @@ async fn stream_users(
     writer: &mut SnapshotWriter<'_>,
     default_team: &str,
     progress: &dyn SyncProgress,
-) -> Result<u64, SyncError> {
+) -> Result<u64, Error> {
     let mut total = 0u64;
     let params = [("limit", USERS_PAGE_SIZE.to_string())];
     client
-        .each_page::<_, SyncError>("users.list", &params, |page: wire::UsersPage| {
+        .each_page::<_, Error>("users.list", &params, |page: wire::UsersPage| {
             let mut rows = Vec::with_capacity(page.members.len());
             for raw in &page.members {
                 let user: wire::User = wire::decode_raw("users.list", "a member", raw)?;
@@ -239,16 +222,16 @@ pub async fn read_into(
     identity: &Identity,
     writer: &mut SnapshotWriter<'_>,
     progress: &dyn SyncProgress,
-) -> Result<SyncRead, SyncError> {
+) -> Result<SyncRead, Error> {
     if let Reach::Org { enterprise_id } = identity.reach()? {
         return read_org_into(client, identity, enterprise_id, writer, progress).await;
     }
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
     let (team, groups, plan, users) = tokio::try_join!(
-        async { fetch_team(client).await.map_err(SyncError::from) },
-        async { fetch_usergroups(client).await.map_err(SyncError::from) },
-        async { detect_plan(client, identity).await.map_err(SyncError::from) },
+        async { fetch_team(client).await.map_err(Error::from) },
+        async { fetch_usergroups(client).await.map_err(Error::from) },
+        async { detect_plan(client, identity).await.map_err(Error::from) },
         stream_users(client, writer, &default_team, progress),
     )?;
     tracing::debug!(users, "users stored");
@@ -285,11 +268,11 @@ struct OrgWorkspaces {
     note: Option<String>,
 }
 
-async fn list_teams(client: &SlackClient, method: &str) -> Result<Vec<wire::OrgTeam>, SyncError> {
+async fn list_teams(client: &SlackClient, method: &str) -> Result<Vec<wire::OrgTeam>, Error> {
     let mut teams = Vec::new();
     let params = [("limit", TEAMS_PAGE_SIZE.to_string())];
     client
-        .each_page::<_, SyncError>(method, &params, |p: wire::TeamsList| {
+        .each_page::<_, Error>(method, &params, |p: wire::TeamsList| {
             teams.extend(p.teams);
             Ok(())
         })
@@ -300,10 +283,7 @@ async fn list_teams(client: &SlackClient, method: &str) -> Result<Vec<wire::OrgT
 /// `admin.teams.list` lists every workspace of the org; without its scope,
 /// `auth.teams.list` lists those the app is approved for, and the snapshot
 /// says that it may not be the whole org.
-async fn org_workspaces(
-    client: &SlackClient,
-    identity: &Identity,
-) -> Result<OrgWorkspaces, SyncError> {
+async fn org_workspaces(client: &SlackClient, identity: &Identity) -> Result<OrgWorkspaces, Error> {
     let fallback_reason = if identity.has_scope("admin.teams:read") == Some(false) {
         "the token lacks admin.teams:read"
     } else {
@@ -315,7 +295,7 @@ async fn org_workspaces(
                     note: None,
                 });
             }
-            Err(SyncError::Slack(SlackError::MissingScope { .. })) => {
+            Err(Error::Slack(SlackError::MissingScope { .. })) => {
                 "Slack answered missing_scope for admin.teams.list"
             }
             Err(e) => return Err(e),
@@ -344,7 +324,7 @@ async fn stream_roster(
     enterprise_id: &str,
     covered: &HashSet<String>,
     progress: &dyn SyncProgress,
-) -> Result<u64, SyncError> {
+) -> Result<u64, Error> {
     let mut total = 0u64;
     for active in [true, false] {
         let params = [
@@ -352,12 +332,12 @@ async fn stream_roster(
             ("is_active", active.to_string()),
         ];
         client
-            .each_page::<_, SyncError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
+            .each_page::<_, Error>("admin.users.list", &params, |page: wire::AdminUsersPage| {
                 let mut rows = Vec::with_capacity(page.users.len());
                 for raw in &page.users {
                     let user: wire::AdminUser =
                         wire::decode_raw("admin.users.list", "a user", raw)?;
-                    let account = Account::from_admin_user(&user, active);
+                    let account = translate::org_account(&user, active);
                     let grants =
                         model::org_account_grants(&account, &user.workspaces, enterprise_id, |t| {
                             covered.contains(t)
@@ -380,7 +360,7 @@ async fn stream_roster(
 
 /// The admin, owner and primary-owner grants of one workspace, from
 /// `admin.users.list` asked for that workspace's admins and owners.
-async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Grant>, SyncError> {
+async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Grant>, Error> {
     let params = [
         ("team_id", team_id.to_owned()),
         ("include_admins", "true".to_owned()),
@@ -389,11 +369,11 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
     ];
     let mut grants = Vec::new();
     client
-        .each_page::<_, SyncError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
+        .each_page::<_, Error>("admin.users.list", &params, |page: wire::AdminUsersPage| {
             for raw in &page.users {
                 let user: wire::AdminUser =
                     wire::decode_raw("admin.users.list", &format!("an admin of {team_id}"), raw)?;
-                let account = Account::from_admin_user(&user, true);
+                let account = translate::org_account(&user, true);
                 grants.extend(account.workspace_entitlements(team_id).into_iter().map(
                     |entitlement| Grant {
                         user_id: account.user_id.clone(),
@@ -411,7 +391,7 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
 async fn workspace_usergroups(
     client: &SlackClient,
     team_id: &str,
-) -> Result<Vec<wire::Usergroup>, SyncError> {
+) -> Result<Vec<wire::Usergroup>, Error> {
     let params = [
         ("team_id", team_id.to_owned()),
         ("include_users", "true".to_owned()),
@@ -424,11 +404,11 @@ async fn workspace_usergroups(
         .usergroups)
 }
 
-async fn role_assignments(client: &SlackClient) -> Result<Vec<wire::RoleAssignment>, SyncError> {
+async fn role_assignments(client: &SlackClient) -> Result<Vec<wire::RoleAssignment>, Error> {
     let mut all = Vec::new();
     let params = [("limit", ROLE_ASSIGNMENTS_PAGE_SIZE.to_string())];
     client
-        .each_page::<_, SyncError>(
+        .each_page::<_, Error>(
             "admin.roles.listAssignments",
             &params,
             |p: wire::RoleAssignments| {
@@ -449,11 +429,11 @@ async fn read_org_into(
     enterprise_id: &str,
     writer: &mut SnapshotWriter<'_>,
     progress: &dyn SyncProgress,
-) -> Result<SyncRead, SyncError> {
+) -> Result<SyncRead, Error> {
     progress.stage("reading the org's workspaces");
     let workspaces = org_workspaces(client, identity).await?;
     if workspaces.teams.is_empty() {
-        return Err(SyncError::NoWorkspaces {
+        return Err(Error::NoWorkspaces {
             enterprise_id: enterprise_id.to_owned(),
             source_method: workspaces.source,
         });
@@ -484,7 +464,7 @@ async fn read_org_into(
     writer.add_grants(&role_grants)?;
     let org_roles: Vec<Grant> = assignments
         .iter()
-        .map(|a| model::role_grant(a, &ids))
+        .map(|a| model::role_grant(&a.user_id, &a.role_id, &a.entity_id, &ids))
         .collect();
     let dropped = writer.add_grants(&org_roles)?;
     if dropped > 0 {

@@ -15,8 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::plan::{Action, ROLE_REMOVE_BATCH, Revocation};
 use crate::error::Error;
-use crate::plan::{Action, ROLE_REMOVE_BATCH, Revocation};
 use crate::slack::{SlackClient, SlackError, wire};
 use crate::store::Store;
 
@@ -431,7 +431,7 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Disposition;
+    use crate::domain::plan::Disposition;
 
     fn rev(row: &str, user: &str, action: Action) -> Revocation {
         Revocation {

@@ -1,12 +1,12 @@
 //! The revocation plan: for every `revoke` decision, what slack-uar will do
 //! through Slack's API, or why it will not (refused), or why a person must
-//! (manual). This is CONTRACT.md's "Revocations" table as code. Pure.
+//! (manual). This is the README's "Revocations" table as code. Pure.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::model::{Entitlement, Plan};
+use crate::domain::model::{Entitlement, Plan};
 use crate::sheet::{Decision, SheetRow};
 
 /// A write slack-uar makes to take a grant away.
@@ -331,6 +331,21 @@ fn dispose(
                 })
             }
         }
+        // Slack refuses to deactivate a workspace's primary owner
+        // (cannot_disable_primary_owner): the snapshot already knows.
+        Entitlement::OrgMember(_) if grid && !subject.primary_owner_of.is_empty() => {
+            Disposition::Refused {
+                reason: format!(
+                    "the primary owner of workspace {}: transfer primary ownership of it first",
+                    subject
+                        .primary_owner_of
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
         Entitlement::OrgMember(_) if grid => planned(Action::ScimDeactivate),
         Entitlement::OrgRole { role_id, entity_id } if grid => {
             planned(Action::RoleRemove { role_id, entity_id })
@@ -538,5 +553,33 @@ mod tests {
         assert_eq!(status(&got[0].1), "planned");
         assert_eq!(got[1].0, "r2");
         assert_eq!(status(&got[1].1), "manual");
+    }
+
+    #[test]
+    fn regression_grid_org_account_of_a_workspace_primary_owner_is_refused() {
+        let subjects = HashMap::from([(
+            "WOWNER".to_owned(),
+            Subject {
+                primary_owner_of: BTreeSet::from(["T2".to_owned()]),
+                ..Subject::default()
+            },
+        )]);
+        let ctx = PlanContext {
+            plan: Plan::Grid,
+            token_user: "UME",
+            subjects: &subjects,
+            group_sizes: &HashMap::new(),
+        };
+        let rows = [
+            row(2, "WOWNER", "org:E1:member", Decision::Revoke),
+            row(3, "WOTHER", "org:E1:member", Decision::Revoke),
+        ];
+        let got = plan(&rows, &ctx);
+        assert_eq!(got[0].user_id, "WOTHER");
+        assert_eq!(got[0].action(), Some(&Action::ScimDeactivate));
+        match &got[1].disposition {
+            Disposition::Refused { reason } => assert!(reason.contains("T2"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::iter::Peekable;
 
 use serde::Serialize;
 
-use crate::model::{AccountType, Entitlement};
+use crate::domain::model::{AccountType, Entitlement};
 
 /// The attributes of an account compared across snapshots. Role flags are
 /// not here: a role change shows as a grant added or removed.
@@ -56,6 +56,23 @@ impl AccountFacts {
         ];
         pairs.into_iter().filter(|(_, o, n)| o != n).collect()
     }
+}
+
+/// One grant with everything a reviewer needs beside it, and what the
+/// baseline snapshot knew of it.
+#[derive(Debug, Clone)]
+pub struct GrantDetail {
+    pub entitlement: String,
+    pub workspace_id: Option<String>,
+    pub workspace_name: Option<String>,
+    pub account: AccountFacts,
+    pub updated_at: Option<String>,
+    pub guest_expires_at: Option<i64>,
+    /// Enterprise Grid: the person's org role (`primary_owner`, `owner`,
+    /// `admin`), which their workspace roles follow.
+    pub org_role: Option<String>,
+    pub in_baseline: bool,
+    pub baseline_account: Option<AccountFacts>,
 }
 
 /// One grant of a snapshot, as the diff sees it.

@@ -1,0 +1,244 @@
+//! Writing a snapshot's review sheet and its evidence manifest. The sheet
+//! streams from the store a row at a time into a hashing writer, so the
+//! manifest's SHA-256 is of exactly the bytes written; both files are
+//! written atomically and privately (see [`crate::files`]).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::domain::plan::PlanSupport;
+use crate::error::Error;
+use crate::files::write_atomically;
+use crate::output::HashingWriter;
+use crate::sheet::{self, Filter, ReviewRow};
+use crate::store::{PopulationCounts, SnapshotMeta, Store};
+
+/// What to export: validated options, defaults resolved by [`resolve`].
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub snapshot: Option<i64>,
+    pub baseline: Option<i64>,
+    pub filter: Option<Filter>,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+#[derive(Serialize)]
+pub struct SyncFacts {
+    pub label: Option<String>,
+    pub plan_evidence: Option<String>,
+    pub api_url: String,
+    pub api_calls_by_method: serde_json::Value,
+    pub tool_version: String,
+    /// Where the workspaces came from, and what the snapshot may lack.
+    pub workspace_source: Option<String>,
+    pub coverage_note: Option<String>,
+    pub enterprise_id: Option<String>,
+}
+
+/// The evidence manifest: what an auditor needs to check the sheet's
+/// integrity and completeness without slack-uar.
+#[derive(Serialize)]
+pub struct Manifest {
+    pub manifest_version: u32,
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
+    /// Rows of the whole population, whatever the filter.
+    pub population_rows: u64,
+    pub filter: Option<&'static str>,
+    pub snapshot_id: i64,
+    pub baseline_snapshot_id: Option<i64>,
+    pub generated_at: String,
+    pub tool_version: &'static str,
+    pub started_at: String,
+    pub finished_at: String,
+    pub plan: String,
+    /// What the plan can revoke through Slack's API and what is manual.
+    pub plan_support: Option<PlanSupport>,
+    pub api_calls: i64,
+    pub database: String,
+    pub sync: SyncFacts,
+    pub counts: PopulationCounts,
+    pub columns: &'static [&'static str],
+    pub verify: BTreeMap<&'static str, String>,
+}
+
+/// `FILE.manifest.json` beside FILE.
+pub fn manifest_path(out: &Path) -> PathBuf {
+    let mut p = out.as_os_str().to_owned();
+    p.push(".manifest.json");
+    PathBuf::from(p)
+}
+
+/// The sheet as written: its hash and how many rows it and the whole
+/// population have.
+struct Written {
+    sha256: String,
+    rows: u64,
+    population_rows: u64,
+}
+
+/// Write the review sheet `request.out` and its manifest beside it; return
+/// the manifest.
+pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manifest, Error> {
+    let snapshot_id = match request.snapshot {
+        Some(id) => id,
+        None => store.latest_complete()?.ok_or(Error::NotEnoughSnapshots {
+            command: "export",
+            needed: 1,
+            have: 0,
+        })?,
+    };
+    let meta = store.complete_snapshot(snapshot_id)?;
+    let baseline = match request.baseline {
+        Some(b) => Some(store.complete_snapshot(b)?.id),
+        None => store.complete_before(snapshot_id)?,
+    };
+    if request.filter == Some(Filter::Changed) && baseline.is_none() {
+        return Err(Error::ChangedNeedsBaseline {
+            snapshot: snapshot_id,
+        });
+    }
+    let out = &request.out;
+    if out.exists() && !request.force {
+        return Err(Error::OutputExists { path: out.clone() });
+    }
+    let written = write_sheet(store, snapshot_id, baseline, request.filter, out)?;
+    let manifest = Manifest::new(store, db, &meta, baseline, request.filter, out, written)?;
+    let manifest_file = manifest_path(out);
+    write_atomically(&manifest_file, |mut buf| {
+        serde_json::to_writer_pretty(&mut buf, &manifest)
+            .map_err(std::io::Error::other)
+            .and_then(|()| buf.write_all(b"\n"))
+            .map_err(|source| Error::WriteFile {
+                path: manifest_file.clone(),
+                source,
+            })?;
+        Ok((buf, ()))
+    })?;
+    Ok(manifest)
+}
+
+fn write_sheet(
+    store: &Store,
+    snapshot_id: i64,
+    baseline: Option<i64>,
+    filter: Option<Filter>,
+    out: &Path,
+) -> Result<Written, Error> {
+    let groups = store.usergroup_names(snapshot_id)?;
+    let io = |source| Error::WriteFile {
+        path: out.to_owned(),
+        source,
+    };
+    let csv_err = |e: csv::Error| io(std::io::Error::other(e));
+    write_atomically(out, |buf| {
+        let mut w = sheet::sheet_writer(HashingWriter::new(buf)).map_err(io)?;
+        w.write_record(sheet::COLUMNS).map_err(csv_err)?;
+        let (mut rows, mut population_rows) = (0u64, 0u64);
+        store.for_each_grant(snapshot_id, baseline, |detail| {
+            population_rows += 1;
+            let row = ReviewRow::new(snapshot_id, detail, baseline.is_some(), |id| {
+                groups.get(id).cloned()
+            });
+            if row.kept_by(filter) {
+                sheet::sheet_row(&mut w, &row.cells()).map_err(csv_err)?;
+                rows += 1;
+            }
+            Ok::<(), Error>(())
+        })?;
+        let hashing = w.into_inner().map_err(|e| io(e.into_error()))?;
+        let (buf, sha256) = hashing.finish();
+        Ok((
+            buf,
+            Written {
+                sha256,
+                rows,
+                population_rows,
+            },
+        ))
+    })
+}
+
+impl Manifest {
+    fn new(
+        store: &Store,
+        db: &Path,
+        meta: &SnapshotMeta,
+        baseline: Option<i64>,
+        filter: Option<Filter>,
+        out: &Path,
+        written: Written,
+    ) -> Result<Manifest, Error> {
+        let name = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (file, database) = (name(out), name(db));
+        let Written {
+            sha256,
+            rows,
+            population_rows,
+        } = written;
+        let mut verify = BTreeMap::new();
+        verify.insert(
+            "integrity",
+            format!("sha256sum {file}  # must print {sha256}"),
+        );
+        verify.insert(
+            "completeness",
+            format!(
+                "sqlite3 {database} \"SELECT count(*) FROM access_grant WHERE snapshot_id = {}\"  # must print {population_rows}",
+                meta.id
+            ),
+        );
+        verify.insert(
+            "sync",
+            format!(
+                "sqlite3 {database} \"SELECT status, started_at, finished_at, plan, api_calls FROM snapshot WHERE id = {}\"",
+                meta.id
+            ),
+        );
+        Ok(Manifest {
+            manifest_version: 1,
+            file,
+            sha256,
+            rows,
+            population_rows,
+            filter: filter.map(Filter::as_str),
+            snapshot_id: meta.id,
+            baseline_snapshot_id: baseline,
+            generated_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            tool_version: env!("CARGO_PKG_VERSION"),
+            started_at: meta.started_at.clone(),
+            finished_at: meta.finished_at.clone(),
+            plan: meta.plan.to_string(),
+            plan_support: Some(PlanSupport::of(meta.plan)),
+            api_calls: meta.api_calls,
+            database,
+            sync: SyncFacts {
+                label: meta.label.clone(),
+                plan_evidence: meta.plan_evidence.clone(),
+                api_url: meta.api_url.clone(),
+                api_calls_by_method: meta
+                    .api_calls_by_method
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default(),
+                tool_version: meta.tool_version.clone(),
+                workspace_source: meta.workspace_source.clone(),
+                coverage_note: meta.coverage_note.clone(),
+                enterprise_id: meta.enterprise_id.clone(),
+            },
+            counts: store.population_counts(meta.id)?,
+            columns: sheet::COLUMNS,
+            verify,
+        })
+    }
+}
