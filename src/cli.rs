@@ -26,54 +26,108 @@ pub const DEFAULT_SCIM_URL: &str = "https://api.slack.com/scim/v2/";
 )]
 pub struct Cli {
     /// The slack-uar database (SQLite). Created with mode 0600 when missing.
+    /// Also accepted after the command's name.
     #[arg(
         long,
-        global = true,
         env = "SLACK_UAR_DB",
         hide_env_values = true,
         value_name = "PATH"
     )]
     pub db: Option<PathBuf>,
 
-    /// Base URL of Slack's Web API; a method's URL is this plus its name.
-    #[arg(long, global = true, env = "SLACK_API_URL", hide_env_values = true, value_name = "URL", default_value = DEFAULT_API_URL)]
-    pub api_url: String,
-
-    /// Base URL of Slack's SCIM API (v2).
-    #[arg(long, global = true, env = "SLACK_SCIM_URL", hide_env_values = true, value_name = "URL", default_value = DEFAULT_SCIM_URL)]
-    pub scim_url: String,
-
-    /// Read the Slack token from this file instead of SLACK_TOKEN.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub token_file: Option<PathBuf>,
-
-    /// How long to wait out rate limits on a Slack method that gets no call
-    /// through at all before giving up, in seconds. Calls that get through
-    /// now and then are waited for as long as it takes.
-    #[arg(
-        long,
-        global = true,
-        env = "SLACK_UAR_RATE_LIMIT_PATIENCE",
-        hide_env_values = true,
-        value_name = "SECS",
-        default_value_t = 600
-    )]
-    pub rate_limit_patience: u64,
-
-    /// Output format for data: a table on a terminal, JSON when piped.
-    #[arg(long, global = true, value_enum)]
+    /// Output format for data: a table on a terminal, JSON when piped. Also
+    /// accepted after the command's name.
+    #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 
+    /// The Slack options, accepted before the command's name too (as
+    /// earlier versions took them), but shown only by the commands that
+    /// call Slack.
+    #[command(flatten, next_help_heading = None)]
+    pub slack: HiddenSlackArgs,
+
     /// More detail on stderr (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet", display_order = 200)]
     pub verbose: u8,
 
     /// Only errors on stderr; no progress bars.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, display_order = 201)]
     pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// [`SlackArgs`] before the command's name, hidden from help.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HiddenSlackArgs {
+    #[arg(long = "api-url", id = "top_api_url", value_name = "URL", hide = true)]
+    pub api_url: Option<String>,
+    #[arg(
+        long = "scim-url",
+        id = "top_scim_url",
+        value_name = "URL",
+        hide = true
+    )]
+    pub scim_url: Option<String>,
+    #[arg(
+        long = "token-file",
+        id = "top_token_file",
+        value_name = "PATH",
+        hide = true
+    )]
+    pub token_file: Option<PathBuf>,
+    #[arg(
+        long = "rate-limit-patience",
+        id = "top_rate_limit_patience",
+        value_name = "SECS",
+        hide = true
+    )]
+    pub rate_limit_patience: Option<u64>,
+}
+
+/// `--db`, for the commands that use the database.
+#[derive(Debug, Clone, Args)]
+pub struct DbArg {
+    /// The slack-uar database (SQLite; env SLACK_UAR_DB; default slack-uar.db).
+    /// Created with mode 0600 when missing.
+    #[arg(long = "db", value_name = "PATH", display_order = 100)]
+    pub path: Option<PathBuf>,
+}
+
+/// `--format`, for the commands that print data.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArg {
+    /// Output format for data: a table on a terminal, JSON when piped.
+    #[arg(long, value_enum, display_order = 101)]
+    pub format: Option<FormatArg>,
+}
+
+/// Where Slack is and how to reach it, for the commands that call it.
+/// Each falls back to its environment variable, then its default; the
+/// values are resolved in one place (`commands::Context`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SlackArgs {
+    /// Base URL of Slack's Web API; a method's URL is this plus its name
+    /// (env SLACK_API_URL; default https://slack.com/api/).
+    #[arg(long, value_name = "URL", display_order = 110)]
+    pub api_url: Option<String>,
+
+    /// Base URL of Slack's SCIM API v2 (env SLACK_SCIM_URL; default
+    /// https://api.slack.com/scim/v2/).
+    #[arg(long, value_name = "URL", display_order = 111)]
+    pub scim_url: Option<String>,
+
+    /// Read the Slack token from this file instead of SLACK_TOKEN.
+    #[arg(long, value_name = "PATH", display_order = 112)]
+    pub token_file: Option<PathBuf>,
+
+    /// How long to wait out rate limits on a Slack method that gets no call
+    /// through at all before giving up, in seconds (env
+    /// SLACK_UAR_RATE_LIMIT_PATIENCE; default 600). Calls that get through
+    /// now and then are waited for as long as it takes.
+    #[arg(long, value_name = "SECS", display_order = 113)]
+    pub rate_limit_patience: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,7 +151,7 @@ pub enum Command {
     Sync(SyncArgs),
 
     /// List the snapshots in the database.
-    Snapshots,
+    Snapshots(SnapshotsArgs),
 
     /// Show what changed between two snapshots: new admins, new guests, leavers, role changes.
     #[command(
@@ -152,6 +206,37 @@ pub enum Command {
 
     /// Run a whole quarterly review against the sandbox, narrated.
     Demo(DemoArgs),
+
+    /// Print a shell's completion script for slack-uar to stdout.
+    #[command(
+        long_about = "Print a shell's completion script for slack-uar to stdout.\n\n\
+        bash: slack-uar completions bash > ~/.local/share/bash-completion/completions/slack-uar\n\
+        zsh: slack-uar completions zsh > \"${fpath[1]}/_slack-uar\"\n\
+        fish: slack-uar completions fish > ~/.config/fish/completions/slack-uar.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print slack-uar's man page (roff) to stdout.
+    #[command(
+        long_about = "Print slack-uar's man page (roff) to stdout, covering every command.\n\n\
+        Install it with: slack-uar man > /usr/local/share/man/man1/slack-uar.1"
+    )]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +244,13 @@ pub struct SyncArgs {
     /// A label for the snapshot, e.g. "2026-Q4 review".
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub slack: SlackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +266,11 @@ pub struct DiffArgs {
     /// Exit with 1 when anything changed (0 when nothing did).
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +294,11 @@ pub struct ExportArgs {
     /// Overwrite FILE if it exists (a reviewed sheet is never overwritten by accident).
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -232,6 +334,13 @@ pub struct ApplyArgs {
     /// Refuse a plan that would make more than this many revocations.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_revocations: usize,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub slack: SlackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +401,9 @@ pub struct DemoArgs {
     /// Which Slack plan to review: a Business+ workspace, or an Enterprise Grid org.
     #[arg(long, value_enum, default_value = "business_plus")]
     pub plan: DemoPlan,
+
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -151,6 +151,13 @@ pub enum Error {
     #[error("refused to write the remediation report to {path}: {reason}")]
     ReportPathRefused { path: PathBuf, reason: String },
 
+    #[error("the environment variable {name} is {value:?}, not {expected}; correct or unset it")]
+    BadEnvironment {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
 }

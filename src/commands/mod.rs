@@ -4,6 +4,7 @@
 //! token source, output format, logging and the async runtime.
 
 mod apply;
+mod completions;
 mod demo;
 mod diff;
 mod export;
@@ -15,7 +16,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, FormatArg};
+use crate::cli::{Cli, Command, DbArg, FormatArg, OutputArg, SlackArgs};
+use crate::cli::{DEFAULT_API_URL, DEFAULT_SCIM_URL};
 use crate::error::Error;
 use crate::files::{MAX_TOKEN_FILE_BYTES, read_capped};
 use crate::output::Format;
@@ -103,6 +105,19 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// The options a command shares with others, where it has them.
+fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option<&SlackArgs>) {
+    match command {
+        Command::Sync(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
+        Command::Snapshots(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Diff(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Export(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Apply(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
+        Command::Demo(a) => (Some(&a.db), None, None),
+        Command::Sandbox(_) | Command::Completions(_) | Command::Man => (None, None, None),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<u8, Error> {
     init_logging(cli.verbose, cli.quiet);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -113,14 +128,41 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             path: PathBuf::new(),
             source,
         })?;
+    let (db, output, slack) = shared_args(&cli.command);
+    // After the command's name wins over before it (which holds the
+    // environment's SLACK_UAR_DB), which wins over the default.
+    let db = db.and_then(|d| d.path.clone()).or(cli.db);
+    let format = output.and_then(|o| o.format).or(cli.format);
+    // After the command's name wins over before it, which wins over the
+    // environment, which wins over the default.
+    let top = &cli.slack;
+    let slack = slack.cloned().unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let api_url = (slack.api_url.or(top.api_url.clone()))
+        .or_else(|| env("SLACK_API_URL"))
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let scim_url = (slack.scim_url.or(top.scim_url.clone()))
+        .or_else(|| env("SLACK_SCIM_URL"))
+        .unwrap_or_else(|| DEFAULT_SCIM_URL.to_owned());
+    let patience = match slack.rate_limit_patience.or(top.rate_limit_patience) {
+        Some(secs) => secs,
+        None => match env("SLACK_UAR_RATE_LIMIT_PATIENCE") {
+            Some(v) => v.parse().map_err(|_| Error::BadEnvironment {
+                name: "SLACK_UAR_RATE_LIMIT_PATIENCE",
+                value: v,
+                expected: "a whole number of seconds",
+            })?,
+            None => RetryPolicy::default().rate_limit_patience.as_secs(),
+        },
+    };
     let ctx = Context {
-        db_given: cli.db.is_some(),
-        db: cli.db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
-        api_url: cli.api_url,
-        scim_url: cli.scim_url,
-        token_file: cli.token_file,
-        rate_limit_patience: Duration::from_secs(cli.rate_limit_patience),
-        format: Format::resolve(cli.format.map(|f| match f {
+        db_given: db.is_some(),
+        db: db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
+        api_url,
+        scim_url,
+        token_file: slack.token_file.or(top.token_file.clone()),
+        rate_limit_patience: Duration::from_secs(patience),
+        format: Format::resolve(format.map(|f| match f {
             FormatArg::Table => Format::Table,
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
@@ -131,12 +173,14 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     };
     match cli.command {
         Command::Sync(args) => sync::run(&ctx, &args),
-        Command::Snapshots => snapshots::run(&ctx),
+        Command::Snapshots(_) => snapshots::run(&ctx),
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
         Command::Apply(args) => apply::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
+        Command::Completions(args) => completions::completions(args.shell),
+        Command::Man => completions::man(),
     }
 }
 

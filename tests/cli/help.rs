@@ -14,10 +14,82 @@ fn help_texts() {
         ("apply_help", vec!["apply", "--help"]),
         ("sandbox_help", vec!["sandbox", "--help"]),
         ("demo_help", vec!["demo", "--help"]),
+        ("completions_help", vec!["completions", "--help"]),
     ] {
         let run = Run::of(env.cmd(&args)).ok();
         insta::assert_snapshot!(name, run.stdout);
     }
+}
+
+#[test]
+fn regression_each_command_shows_only_the_options_it_uses() {
+    let env = TestEnv::new();
+    let slack = [
+        "--api-url",
+        "--scim-url",
+        "--token-file",
+        "--rate-limit-patience",
+    ];
+    let help = |cmd: &str| Run::of(env.cmd(&[cmd, "--help"])).ok().stdout;
+    for cmd in ["sync", "apply"] {
+        let text = help(cmd);
+        for flag in slack.iter().chain(&["--db", "--format"]) {
+            assert!(text.contains(flag), "{cmd} --help lacks {flag}");
+        }
+    }
+    for cmd in ["snapshots", "diff", "export"] {
+        let text = help(cmd);
+        for flag in slack {
+            assert!(!text.contains(flag), "{cmd} --help lists {flag}");
+        }
+        assert!(text.contains("--db") && text.contains("--format"), "{cmd}");
+    }
+    let sandbox = help("sandbox");
+    for flag in slack.iter().chain(&["--db ", "--format"]) {
+        assert!(!sandbox.contains(flag), "sandbox --help lists {flag}");
+    }
+    // A missing required option names only what is missing.
+    let run = Run::of(env.cmd(&["export"])).fails(2);
+    assert!(run.stderr.contains("--out <FILE>"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--api-url"), "{}", run.stderr);
+    // --db and --format still work before the command's name, and after it.
+    let db = env.dir.path().join("elsewhere.db");
+    let db = db.to_str().unwrap();
+    for args in [vec!["--db", db, "snapshots"], vec!["snapshots", "--db", db]] {
+        Run::of(env.cmd(&args)).fails(2).stderr_has("elsewhere.db");
+    }
+}
+
+#[test]
+fn completions_and_man_page_cover_every_command() {
+    let env = TestEnv::new();
+    let bash = Run::of(env.cmd(&["completions", "bash"])).ok().stdout;
+    for word in [
+        "slack-uar",
+        "sync",
+        "apply",
+        "--execute",
+        "--max-revocations",
+    ] {
+        assert!(bash.contains(word), "bash completions lack {word}");
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = Run::of(env.cmd(&["completions", shell])).ok().stdout;
+        assert!(out.contains("require-complete"), "{shell}");
+    }
+    Run::of(env.cmd(&["completions", "tcsh"])).fails(2);
+    let man = Run::of(env.cmd(&["man"])).ok().stdout;
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH slack-uar 1"),
+        "{man}"
+    );
+    for section in ["SLACK-UAR SYNC", "SLACK-UAR APPLY", "SLACK-UAR EXPORT"] {
+        assert!(man.contains(section), "man page lacks {section}");
+    }
+    assert!(
+        man.contains("max\\-revocations"),
+        "apply's options are in the page"
+    );
 }
 
 #[test]
