@@ -288,10 +288,15 @@ impl SlackClient {
                 }) => {
                     transient += 1;
                     if transient >= self.retry.max_attempts {
-                        return Err(err);
+                        return Err(err.after_attempts(transient));
                     }
                     let wait = self.backoff(transient - 1);
-                    tracing::warn!(method = gate, error = %err, retry_in_ms = wait.as_millis() as u64, "transient failure; retrying");
+                    tracing::warn!(
+                        "{} (try {transient} of {}); retrying in {} ms",
+                        err.one_failure(),
+                        self.retry.max_attempts,
+                        wait.as_millis()
+                    );
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -328,7 +333,7 @@ impl SlackClient {
     fn transport(&self, gate: &str, source: reqwest::Error) -> Retry {
         self.transient(SlackError::Transport {
             method: gate.into(),
-            attempts: self.retry.max_attempts,
+            attempts: 1,
             source,
         })
     }
@@ -354,7 +359,7 @@ impl SlackClient {
             return Err(self.transient(SlackError::Http {
                 method: gate.into(),
                 status: status.as_u16(),
-                attempts: self.retry.max_attempts,
+                attempts: 1,
             }));
         }
         Ok(resp)
@@ -433,7 +438,7 @@ impl SlackClient {
                     Ok(Attempt::Retry(self.transient(SlackError::ServerError {
                         method: method.into(),
                         code,
-                        attempts: self.retry.max_attempts,
+                        attempts: 1,
                     })))
                 }
                 _ => Err(SlackError::from_code(

@@ -165,6 +165,32 @@ impl SlackError {
     }
 }
 
+impl SlackError {
+    /// This one failure, for a warning before it is retried: what failed,
+    /// without the "N times in a row" of an error given up on.
+    pub fn one_failure(&self) -> String {
+        match self {
+            SlackError::ServerError { method, code, .. } => format!("{code} from {method}"),
+            SlackError::Http { method, status, .. } => format!("HTTP {status} from {method}"),
+            SlackError::Transport { method, source, .. } => {
+                format!("could not reach Slack for {method}: {source}")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The error given up on after `n` tries, saying so.
+    pub fn after_attempts(mut self, n: u32) -> SlackError {
+        if let SlackError::ServerError { attempts, .. }
+        | SlackError::Http { attempts, .. }
+        | SlackError::Transport { attempts, .. } = &mut self
+        {
+            *attempts = n;
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

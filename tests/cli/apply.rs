@@ -514,3 +514,187 @@ fn a_grant_already_gone_is_already_revoked_and_not_written() {
     assert!(r[ROSA]["performed_at"].is_empty(), "nothing was performed");
     assert!(!env.dir.path().join("reviewed-remediation.csv").exists());
 }
+
+#[test]
+fn regression_a_dry_run_after_execute_keeps_the_report_and_shows_what_was_done() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    let sheet = reviewed(&env, &sandbox);
+    let sheet_arg = sheet.to_str().unwrap();
+    let report_path = env.dir.path().join("reviewed-remediation.csv");
+    Run::of(env.slack(&sandbox, &["apply", sheet_arg, "--execute"])).ok();
+    let executed = std::fs::read(&report_path).unwrap();
+    let done_at = report(&report_path)[VICTOR]["performed_at"].clone();
+    assert!(!done_at.is_empty());
+
+    // A dry run of the same sheet: the evidence stays as it was...
+    let dry = Run::of(env.slack(&sandbox, &["apply", sheet_arg, "--format", "json"]))
+        .ok()
+        .stderr_has("is kept as it was");
+    assert_eq!(std::fs::read(&report_path).unwrap(), executed);
+    assert_eq!(writes(&sandbox), 3);
+    // ...and the plan shows what was done as done, with its time.
+    let plan = dry.json();
+    assert_eq!(plan["report_written"], false);
+    let row = plan["revocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            format!(
+                "{} {}",
+                r["user_id"].as_str().unwrap(),
+                r["entitlement"].as_str().unwrap()
+            ) == VICTOR
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "done");
+    assert_eq!(row["performed_at"], done_at.as_str());
+    assert_eq!(row["verified"], "yes");
+}
+
+#[test]
+fn regression_a_report_path_never_overwrites_the_database_the_sheet_or_a_stranger() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    let sheet = reviewed(&env, &sandbox);
+    let sheet_arg = sheet.to_str().unwrap();
+    let db_before = std::fs::read(&env.db).unwrap();
+    let sheet_before = std::fs::read(&sheet).unwrap();
+    let lock = format!("{}.lock", env.db.display());
+    let wal = format!("{}-wal", env.db.display());
+    let stranger = env.dir.path().join("notes.txt");
+    std::fs::write(&stranger, "my notes\n").unwrap();
+    // A symlink to the database is the database.
+    let link = env.dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&env.db, &link).unwrap();
+    let cases: [(&str, &str); 6] = [
+        (env.db.to_str().unwrap(), "it is the database;"),
+        (&wal, "write-ahead journal"),
+        (&lock, "writer lock"),
+        (link.to_str().unwrap(), "it is the database;"),
+        (sheet_arg, "it is the sheet being applied"),
+        (
+            stranger.to_str().unwrap(),
+            "not a remediation report of this sheet",
+        ),
+    ];
+    for (path, why) in cases {
+        for execute in [false, true] {
+            let mut args = vec!["apply", sheet_arg, "--report", path];
+            if execute {
+                args.push("--execute");
+            }
+            Run::of(env.slack(&sandbox, &args))
+                .fails(2)
+                .stderr_has("refused to write the remediation report to")
+                .stderr_has(why);
+        }
+    }
+    assert_eq!(writes(&sandbox), 0, "refused before any write");
+    assert_eq!(std::fs::read(&sheet).unwrap(), sheet_before);
+    assert_eq!(std::fs::read_to_string(&stranger).unwrap(), "my notes\n");
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM apply_run"),
+        0,
+        "the journal is intact and no run was recorded"
+    );
+    assert!(std::fs::read(&env.db).unwrap().len() >= db_before.len());
+
+    // Its own earlier report (a plan) is replaced, as before.
+    let own = env.dir.path().join("own-report.csv");
+    let own_arg = own.to_str().unwrap();
+    Run::of(env.slack(&sandbox, &["apply", sheet_arg, "--report", own_arg])).ok();
+    Run::of(env.slack(&sandbox, &["apply", sheet_arg, "--report", own_arg])).ok();
+    Run::of(env.slack(
+        &sandbox,
+        &["apply", sheet_arg, "--report", own_arg, "--execute"],
+    ))
+    .ok();
+    assert_eq!(report(&own)[VICTOR]["status"], "done");
+}
+
+#[test]
+fn regression_reads_are_bounded_and_of_regular_files_only() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    Run::of(env.slack(&sandbox, &["sync"])).ok();
+    let zero = env.dir.path().join("zero.csv");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    Run::of(env.slack(&sandbox, &["apply", zero.to_str().unwrap()]))
+        .fails(2)
+        .stderr_has("is not a regular file");
+    Run::of(env.slack(&sandbox, &["apply", env.dir.path().to_str().unwrap()]))
+        .fails(2)
+        .stderr_has("is not a regular file");
+    let mut cmd = env.slack(&sandbox, &["sync", "--token-file", "/dev/zero"]);
+    cmd.env_remove("SLACK_TOKEN");
+    Run::of(cmd)
+        .fails(2)
+        .stderr_has("the token file /dev/zero is not a regular file");
+    let big = env.dir.path().join("token.txt");
+    std::fs::write(&big, "x".repeat(10_000)).unwrap();
+    let mut cmd = env.slack(&sandbox, &["sync", "--token-file", big.to_str().unwrap()]);
+    cmd.env_remove("SLACK_TOKEN");
+    Run::of(cmd)
+        .fails(2)
+        .stderr_has("is larger than 4096 bytes");
+    assert_eq!(env.snapshots().len(), 1);
+}
+
+#[test]
+fn regression_apply_says_plainly_when_there_is_nothing_to_do() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    let sheet = reviewed(&env, &sandbox);
+    // Every revoke turned to keep: nothing to revoke.
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let kept = env.dir.path().join("kept.csv");
+    let all_keep = text
+        .lines()
+        .map(|l| {
+            ["Revoke", " REVOKE ", "revoke"]
+                .iter()
+                .fold(l.to_owned(), |l, d| l.replace(&format!(",{d},"), ",keep,"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&kept, all_keep).unwrap();
+    for execute in [false, true] {
+        let mut args = vec!["apply", kept.to_str().unwrap()];
+        if execute {
+            args.push("--execute");
+        }
+        let run = Run::of(env.slack(&sandbox, &args))
+            .ok()
+            .stderr_has("nothing to revoke: no row of");
+        assert!(!run.stderr.contains("finished: ;"), "{}", run.stderr);
+        assert!(!run.stderr.contains("--execute to carry"), "{}", run.stderr);
+    }
+    // Only refusals and manual rows: no "run again with --execute".
+    let decided = std::fs::read_to_string(&sheet).unwrap();
+    let only_refused = env.dir.path().join("refused.csv");
+    let lines: Vec<String> = decided
+        .lines()
+        .map(|l| {
+            let primary_owner =
+                l.contains(",U04K00001,") && l.contains("workspace:T04KSTRL9:member");
+            if primary_owner
+                || !l.contains("revoke") && !l.contains("REVOKE") && !l.contains("Revoke")
+            {
+                l.to_owned()
+            } else {
+                l.replace(",Revoke,", ",keep,")
+                    .replace(", REVOKE ,", ",keep,")
+                    .replace(",revoke,", ",keep,")
+            }
+        })
+        .collect();
+    std::fs::write(&only_refused, lines.join("\n")).unwrap();
+    Run::of(env.slack(&sandbox, &["apply", only_refused.to_str().unwrap()]))
+        .ok()
+        .stderr_has("no revocations planned")
+        .stderr_has("Nothing is left for --execute to do");
+    assert_eq!(writes(&sandbox), 0);
+}

@@ -125,7 +125,30 @@ fn diff_names_exactly_the_quarters_changes_in_every_format() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 28);
-    assert_eq!(&reader.headers().unwrap()[0], "category");
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "category");
+    // Regression: every field of the JSON is a CSV column, real_name too.
+    for field in [
+        "change",
+        "user_id",
+        "user_name",
+        "real_name",
+        "email",
+        "entitlement",
+        "field",
+        "old",
+        "new",
+    ] {
+        assert!(headers.iter().any(|h| h == field), "diff CSV lacks {field}");
+    }
+    let real_name = headers.iter().position(|h| h == "real_name").unwrap();
+    let csv_names: Vec<&str> = rows.iter().map(|r| &r[real_name]).collect();
+    let json_names: Vec<&str> = changes
+        .iter()
+        .map(|c| c["real_name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(csv_names, json_names);
+    assert!(csv_names.iter().any(|n| !n.is_empty()));
 
     // The table, pinned.
     let table = Run::of(env.cmd(&["diff", "--format", "table"])).ok().stdout;

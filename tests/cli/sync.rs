@@ -708,3 +708,15 @@ fn flags_take_the_place_of_the_environment() {
     assert!(!env.db.exists(), "SLACK_UAR_DB gives way to --db");
     assert_eq!(sandbox.calls_to("users.list"), 1);
 }
+
+#[test]
+fn regression_a_retry_warning_names_the_try_not_the_give_up() {
+    let sandbox = Sandbox::bundled();
+    let env = TestEnv::new();
+    sandbox.fault(json!({"method": "team.info", "kind": "http", "status": 503, "times": 1}));
+    let run = Run::of(env.slack(&sandbox, &["sync"]))
+        .ok()
+        .stderr_has("HTTP 503 from team.info (try 1 of 5); retrying in");
+    assert!(!run.stderr.contains("times in a row"), "{}", run.stderr);
+    assert!(!run.stderr.contains("(5 tries)"), "{}", run.stderr);
+}
