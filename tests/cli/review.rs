@@ -550,3 +550,117 @@ fn hostile_values_reach_the_sheet_as_text() {
             .all(|r| r["usergroup_name"] == "'=cmd|' /C calc'!A0")
     );
 }
+
+/// `cmd` run under the given umask, as a user's shell would set it.
+fn with_umask(mut cmd: std::process::Command, mask: u32) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: umask is async-signal-safe and touches nothing but the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::umask(mask as libc::mode_t);
+            Ok(())
+        });
+    }
+    cmd
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn regression_files_with_personal_data_are_private() {
+    let env = two_quarters();
+    let sandbox = Sandbox::with_data(&sample_data("kestrel-q4"));
+    // An ordinary umask (022) would give 0644: the files are 0600 anyway.
+    let sheet = env.dir.path().join("q4.csv");
+    Run::of(with_umask(
+        env.cmd(&["export", "--out", sheet.to_str().unwrap()]),
+        0o022,
+    ))
+    .ok();
+    let report = env.dir.path().join("q4-remediation.csv");
+    Run::of(with_umask(
+        env.slack(&sandbox, &["apply", sheet.to_str().unwrap()]),
+        0o022,
+    ))
+    .ok();
+    let manifest = env.dir.path().join("q4.csv.manifest.json");
+    for path in [&sheet, &manifest, &report] {
+        assert_eq!(mode(path), 0o600, "{}", path.display());
+    }
+    // A stricter umask is respected.
+    let strict = env.dir.path().join("strict.csv");
+    Run::of(with_umask(
+        env.cmd(&["export", "--out", strict.to_str().unwrap()]),
+        0o277,
+    ))
+    .ok();
+    assert_eq!(mode(&strict), 0o400);
+}
+
+#[test]
+fn regression_a_database_others_can_read_is_made_private() {
+    let env = two_quarters();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&env.db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Run::of(env.cmd(&["snapshots"]))
+        .ok()
+        .stderr_has("could be read by others (mode 644); made it private (mode 600)");
+    assert_eq!(mode(&env.db), 0o600);
+    // Once private, nothing more is said.
+    let quiet = Run::of(env.cmd(&["snapshots"])).ok();
+    assert!(!quiet.stderr.contains("private"), "{}", quiet.stderr);
+}
+
+#[test]
+fn regression_db_naming_a_directory_says_so() {
+    let env = TestEnv::new();
+    let dir = env.dir.path().join("reviews");
+    std::fs::create_dir(&dir).unwrap();
+    let mut cmd = env.cmd(&["snapshots"]);
+    cmd.env("SLACK_UAR_DB", &dir);
+    Run::of(cmd)
+        .fails(2)
+        .stderr_has("is a directory; --db (or SLACK_UAR_DB) names the database file itself")
+        .stderr_has("reviews/slack-uar.db");
+    let sandbox = Sandbox::bundled();
+    let mut cmd = env.slack(&sandbox, &["sync"]);
+    cmd.env("SLACK_UAR_DB", &dir);
+    Run::of(cmd).fails(2).stderr_has("is a directory");
+}
+
+#[test]
+fn regression_a_sheet_with_a_repeated_column_is_refused_whole() {
+    let env = two_quarters();
+    let sandbox = Sandbox::with_data(&sample_data("kestrel-q4"));
+    let sheet = env.dir.path().join("q4.csv");
+    Run::of(env.cmd(&["export", "--out", sheet.to_str().unwrap()])).ok();
+    // A second decision column, appended by a reviewer, saying keep.
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let doubled: String = text
+        .split("\r\n")
+        .enumerate()
+        .map(|(i, line)| match (i, line.is_empty()) {
+            (_, true) => String::new(),
+            (0, _) => format!("{line},decision\r\n"),
+            _ => format!("{line},keep\r\n"),
+        })
+        .collect();
+    let path = env.dir.path().join("doubled.csv");
+    std::fs::write(&path, doubled).unwrap();
+    for execute in [false, true] {
+        let mut args = vec!["apply", path.to_str().unwrap()];
+        if execute {
+            args.push("--execute");
+        }
+        Run::of(env.slack(&sandbox, &args))
+            .fails(2)
+            .stderr_has("has the column decision twice (columns 14 and 24)");
+    }
+    assert!(
+        sandbox.calls().is_empty(),
+        "refused before asking Slack anything"
+    );
+}
