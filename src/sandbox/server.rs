@@ -15,8 +15,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -26,11 +24,9 @@ use super::SandboxError;
 use super::data::{OrgData, TokenKind, TokenSpec, TokenState};
 use super::grid;
 use super::limits::TierLimits;
+use super::protocol::ApiError;
+use super::web_api;
 use crate::domain::model::Plan;
-use crate::slack::wire;
-
-/// Slack caps `users.list` pages at this many users.
-pub const MAX_USERS_PAGE: usize = 1000;
 
 /// The SCIM call's name in counts and faults.
 pub const SCIM_USERS: &str = "scim:GET Users";
@@ -292,13 +288,15 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         handler,
     };
     Some(match method {
-        "auth.test" => spec(None, auth_test),
-        "team.info" => spec(Some("team:read"), team_info),
-        "users.list" => spec(Some("users:read"), users_list),
-        "users.info" => spec(Some("users:read"), users_info),
-        "usergroups.list" => spec(Some("usergroups:read"), usergroups_list),
-        "usergroups.users.list" => spec(Some("usergroups:read"), usergroups_users_list),
-        "usergroups.users.update" => spec(Some("usergroups:write"), usergroups_users_update),
+        "auth.test" => spec(None, web_api::auth_test),
+        "team.info" => spec(Some("team:read"), web_api::team_info),
+        "users.list" => spec(Some("users:read"), web_api::users_list),
+        "users.info" => spec(Some("users:read"), web_api::users_info),
+        "usergroups.list" => spec(Some("usergroups:read"), web_api::usergroups_list),
+        "usergroups.users.list" => spec(Some("usergroups:read"), web_api::usergroups_users_list),
+        "usergroups.users.update" => {
+            spec(Some("usergroups:write"), web_api::usergroups_users_update)
+        }
         "auth.teams.list" => spec(None, grid::auth_teams_list),
         "admin.teams.list" => admin("admin.teams:read", grid::admin_teams_list),
         "admin.users.list" => admin("admin.users:read", grid::admin_users_list),
@@ -313,15 +311,6 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         }
         _ => return None,
     })
-}
-
-pub(super) struct ApiError {
-    code: &'static str,
-    needed: Option<String>,
-}
-
-pub(super) fn api_error(code: &'static str) -> ApiError {
-    ApiError { code, needed: None }
 }
 
 fn slack_json(status: StatusCode, body: Value, token: Option<&TokenSpec>) -> Response {
@@ -479,233 +468,6 @@ async fn web_api(
         }
         Err(e) => slack_error(e.code, e.needed, Some(&token)),
     }
-}
-
-fn auth_test(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    _: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let user_name = org
-        .users
-        .iter()
-        .find(|u| u["id"] == token.user_id.as_str())
-        .and_then(|u| u["name"].as_str())
-        .unwrap_or("sandbox-user");
-    let mut body = json!({
-        "url": format!("https://{}.slack.com/", org.team["domain"].as_str().unwrap_or("sandbox")),
-        "team": org.team["name"], "user": user_name,
-        "team_id": token.installed_on.as_deref().unwrap_or(org.team_id()),
-        "user_id": token.user_id,
-        "is_enterprise_install": org.plan == Plan::Grid && token.installed_on.is_none(),
-    });
-    if let Some(e) = org.team.get("enterprise_id") {
-        body["enterprise_id"] = e.clone();
-    }
-    if token.kind == TokenKind::Bot {
-        body["bot_id"] = json!(format!("B{}", &token.user_id[1..]));
-    }
-    Ok(body)
-}
-
-fn team_info(
-    org: &mut OrgData,
-    _: &TokenSpec,
-    _: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    Ok(json!({"team": org.team}))
-}
-
-/// Opaque cursors as Slack makes them: base64 with `+`, `/` and `=` padding,
-/// which break unless the client URL-encodes them.
-pub fn encode_cursor(offset: usize) -> String {
-    let mut payload = vec![0xfb, 0xff];
-    payload.extend_from_slice(format!("users:{offset}").as_bytes());
-    while payload.len() % 3 != 1 {
-        payload.push(b'~');
-    }
-    BASE64.encode(payload)
-}
-
-pub fn decode_cursor(cursor: &str) -> Option<usize> {
-    let bytes = BASE64.decode(cursor).ok()?;
-    let rest = bytes.strip_prefix(&[0xfb, 0xff])?;
-    let text = std::str::from_utf8(rest).ok()?.trim_end_matches('~');
-    text.strip_prefix("users:")?.parse().ok()
-}
-
-fn strip_email_unless_scoped(mut user: Value, token: &TokenSpec) -> Value {
-    if !token.scopes.iter().any(|s| s == "users:read.email")
-        && let Some(p) = user.get_mut("profile").and_then(|p| p.as_object_mut())
-    {
-        p.remove("email");
-    }
-    user
-}
-
-fn users_list(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    // On Grid an org token lists one workspace at a time.
-    let grid_members =
-        grid::workspace_param(org, token, params)?.map(|t| grid::members_of(org, &t));
-    let total = grid_members.as_ref().map_or(org.users.len(), Vec::len);
-    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return Err(api_error("invalid_arguments")),
-    };
-    if limit == 0 && total > MAX_USERS_PAGE {
-        return Err(api_error("limit_required"));
-    }
-    let limit = if limit == 0 {
-        MAX_USERS_PAGE
-    } else {
-        limit.min(MAX_USERS_PAGE)
-    };
-    let start = match params.get("cursor").filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => decode_cursor(c)
-            .filter(|o| *o < total)
-            .ok_or_else(|| api_error("invalid_cursor"))?,
-    };
-    let end = (start + limit).min(total);
-    let page = match &grid_members {
-        Some(members) => &members[start..end],
-        None => &org.users[start..end],
-    };
-    let members: Vec<Value> = page
-        .iter()
-        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
-        .collect();
-    let next = if end < total {
-        encode_cursor(end)
-    } else {
-        String::new()
-    };
-    Ok(json!({
-        "members": members,
-        "cache_ts": 1_700_000_000,
-        "response_metadata": wire::ResponseMetadata { next_cursor: next },
-    }))
-}
-
-fn users_info(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let id = params
-        .get("user")
-        .ok_or_else(|| api_error("user_not_found"))?;
-    let user = org
-        .users
-        .iter()
-        .find(|u| u["id"] == id.as_str())
-        .ok_or_else(|| api_error("user_not_found"))?;
-    Ok(json!({"user": strip_email_unless_scoped(grid::public_view(user), token)}))
-}
-
-fn flag(params: &HashMap<String, String>, name: &str) -> bool {
-    params
-        .get(name)
-        .is_some_and(|v| matches!(v.as_str(), "true" | "1"))
-}
-
-fn usergroups_list(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let team = grid::workspace_param(org, token, params)?;
-    if org.plan == Plan::Pro && org.usergroups.is_empty() {
-        // Free workspaces have no user groups; Pro and above list theirs.
-        return Ok(json!({"usergroups": []}));
-    }
-    let include_users = flag(params, "include_users");
-    let include_disabled = flag(params, "include_disabled");
-    let include_count = flag(params, "include_count");
-    let groups: Vec<Value> = org
-        .usergroups
-        .iter()
-        .filter(|g| include_disabled || g["date_delete"].as_i64().unwrap_or(0) == 0)
-        .filter(|g| team.as_ref().is_none_or(|t| g["team_id"] == t.as_str()))
-        .map(|g| {
-            let mut g = g.clone();
-            let obj = g.as_object_mut().expect("a group is an object");
-            if !include_users {
-                obj.remove("users");
-            }
-            if !include_count {
-                obj.remove("user_count");
-            }
-            g
-        })
-        .collect();
-    Ok(json!({"usergroups": groups}))
-}
-
-/// The group a method names; on Grid it must be in the named workspace.
-fn group_index(
-    org: &OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<usize, ApiError> {
-    let id = params
-        .get("usergroup")
-        .filter(|g| !g.is_empty())
-        .ok_or_else(|| api_error("missing_argument"))?;
-    let team = grid::workspace_param(org, token, params)?;
-    org.usergroups
-        .iter()
-        .position(|g| {
-            g["id"] == id.as_str() && team.as_ref().is_none_or(|t| g["team_id"] == t.as_str())
-        })
-        .ok_or_else(|| api_error("no_such_subteam"))
-}
-
-fn usergroups_users_list(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let g = &org.usergroups[group_index(org, token, params)?];
-    if g["date_delete"].as_i64().unwrap_or(0) != 0 && !flag(params, "include_disabled") {
-        return Err(api_error("no_such_subteam"));
-    }
-    Ok(json!({"users": g["users"].clone()}))
-}
-
-/// Replace semantics: the group's members become exactly `users`.
-fn usergroups_users_update(
-    org: &mut OrgData,
-    token: &TokenSpec,
-    params: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    let at = group_index(org, token, params)?;
-    let users: Vec<String> = params
-        .get("users")
-        .map(|u| {
-            u.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if users.is_empty() {
-        return Err(api_error("no_users_provided"));
-    }
-    let known = |id: &String| org.users.iter().any(|u| u["id"] == id.as_str());
-    if !users.iter().all(known) {
-        return Err(api_error("invalid_users"));
-    }
-    let g = &mut org.usergroups[at];
-    g["users"] = json!(users);
-    g["user_count"] = json!(users.len());
-    g["updated_by"] = json!(token.user_id);
-    Ok(json!({"usergroup": g.clone()}))
 }
 
 fn scim_error(status: StatusCode, description: &str) -> Response {
@@ -943,22 +705,4 @@ async fn control_add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 async fn control_clear_faults(State(shared): State<Arc<Shared>>) -> Response {
     shared.faults.lock().unwrap().clear();
     StatusCode::NO_CONTENT.into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_are_opaque_padded_and_need_url_encoding() {
-        for offset in [1, 1000, 25_000, 99_000] {
-            let c = encode_cursor(offset);
-            assert!(c.ends_with('='), "{c}");
-            assert!(c.contains('+') && c.contains('/'), "{c}");
-            assert_eq!(decode_cursor(&c), Some(offset));
-            // What an unencoded form value turns `+` into.
-            assert_eq!(decode_cursor(&c.replace('+', " ")), None);
-        }
-        assert_eq!(decode_cursor("dXNlcjpVMEc5V0ZYTlo="), None);
-    }
 }

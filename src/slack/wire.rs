@@ -74,7 +74,7 @@ pub struct AuthTest {
     pub team_id: Option<String>,
     #[serde(default)]
     pub user_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_id: Option<String>,
@@ -109,6 +109,9 @@ pub struct Team {
 pub struct UsersPage {
     #[serde(default)]
     pub members: Vec<serde_json::Value>,
+    /// When Slack built the list; not read, but part of the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_ts: Option<i64>,
     #[serde(default)]
     pub response_metadata: Option<ResponseMetadata>,
 }

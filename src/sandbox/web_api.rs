@@ -1,0 +1,232 @@
+//! The Web API methods of a workspace: `auth.test`, `team.info`, the user
+//! list and lookup, and user groups. On Enterprise Grid an org token names
+//! the workspace (`team_id`) and sees it as [`grid`](super::grid) lays it
+//! out. Answers whose every field the client reads go through the client's
+//! wire types; a workspace or a user group is sent as the sample holds it,
+//! with the fields Slack sends that the client does not read.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::data::{OrgData, TokenKind, TokenSpec};
+use super::grid;
+use super::protocol::{ApiError, answer, api_error, decode_cursor, encode_cursor, flag};
+use crate::domain::model::Plan;
+use crate::slack::wire;
+
+/// Slack caps `users.list` pages at this many users.
+pub const MAX_USERS_PAGE: usize = 1000;
+
+pub(super) fn auth_test(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    _: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let user_name = org
+        .users
+        .iter()
+        .find(|u| u["id"] == token.user_id.as_str())
+        .and_then(|u| u["name"].as_str())
+        .unwrap_or("sandbox-user");
+    Ok(answer(wire::AuthTest {
+        url: Some(format!(
+            "https://{}.slack.com/",
+            org.team["domain"].as_str().unwrap_or("sandbox")
+        )),
+        team: org.team["name"].as_str().map(str::to_owned),
+        user: Some(user_name.to_owned()),
+        team_id: Some(
+            token
+                .installed_on
+                .as_deref()
+                .unwrap_or(org.team_id())
+                .to_owned(),
+        ),
+        user_id: Some(token.user_id.clone()),
+        bot_id: (token.kind == TokenKind::Bot).then(|| format!("B{}", &token.user_id[1..])),
+        enterprise_id: org.team["enterprise_id"].as_str().map(str::to_owned),
+        is_enterprise_install: org.plan == Plan::Grid && token.installed_on.is_none(),
+    }))
+}
+
+pub(super) fn team_info(
+    org: &mut OrgData,
+    _: &TokenSpec,
+    _: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    Ok(json!({"team": org.team}))
+}
+
+fn strip_email_unless_scoped(mut user: Value, token: &TokenSpec) -> Value {
+    if !token.scopes.iter().any(|s| s == "users:read.email")
+        && let Some(p) = user.get_mut("profile").and_then(|p| p.as_object_mut())
+    {
+        p.remove("email");
+    }
+    user
+}
+
+pub(super) fn users_list(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    // On Grid an org token lists one workspace at a time.
+    let grid_members =
+        grid::workspace_param(org, token, params)?.map(|t| grid::members_of(org, &t));
+    let total = grid_members.as_ref().map_or(org.users.len(), Vec::len);
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Err(api_error("invalid_arguments")),
+    };
+    if limit == 0 && total > MAX_USERS_PAGE {
+        return Err(api_error("limit_required"));
+    }
+    let limit = if limit == 0 {
+        MAX_USERS_PAGE
+    } else {
+        limit.min(MAX_USERS_PAGE)
+    };
+    let start = match params.get("cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => decode_cursor(c)
+            .filter(|o| *o < total)
+            .ok_or_else(|| api_error("invalid_cursor"))?,
+    };
+    let end = (start + limit).min(total);
+    let page = match &grid_members {
+        Some(members) => &members[start..end],
+        None => &org.users[start..end],
+    };
+    let members: Vec<Value> = page
+        .iter()
+        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
+        .collect();
+    let next = if end < total {
+        encode_cursor(end)
+    } else {
+        String::new()
+    };
+    Ok(answer(wire::UsersPage {
+        members,
+        cache_ts: Some(1_700_000_000),
+        response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
+    }))
+}
+
+pub(super) fn users_info(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let id = params
+        .get("user")
+        .ok_or_else(|| api_error("user_not_found"))?;
+    let user = org
+        .users
+        .iter()
+        .find(|u| u["id"] == id.as_str())
+        .ok_or_else(|| api_error("user_not_found"))?;
+    Ok(answer(wire::UserInfo {
+        user: strip_email_unless_scoped(grid::public_view(user), token),
+    }))
+}
+
+pub(super) fn usergroups_list(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let team = grid::workspace_param(org, token, params)?;
+    if org.plan == Plan::Pro && org.usergroups.is_empty() {
+        // Free workspaces have no user groups; Pro and above list theirs.
+        return Ok(json!({"usergroups": []}));
+    }
+    let include_users = flag(params, "include_users").unwrap_or(false);
+    let include_disabled = flag(params, "include_disabled").unwrap_or(false);
+    let include_count = flag(params, "include_count").unwrap_or(false);
+    let groups: Vec<Value> = org
+        .usergroups
+        .iter()
+        .filter(|g| include_disabled || g["date_delete"].as_i64().unwrap_or(0) == 0)
+        .filter(|g| team.as_ref().is_none_or(|t| g["team_id"] == t.as_str()))
+        .map(|g| {
+            let mut g = g.clone();
+            let obj = g.as_object_mut().expect("a group is an object");
+            if !include_users {
+                obj.remove("users");
+            }
+            if !include_count {
+                obj.remove("user_count");
+            }
+            g
+        })
+        .collect();
+    Ok(json!({"usergroups": groups}))
+}
+
+/// The group a method names; on Grid it must be in the named workspace.
+fn group_index(
+    org: &OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<usize, ApiError> {
+    let id = params
+        .get("usergroup")
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| api_error("missing_argument"))?;
+    let team = grid::workspace_param(org, token, params)?;
+    org.usergroups
+        .iter()
+        .position(|g| {
+            g["id"] == id.as_str() && team.as_ref().is_none_or(|t| g["team_id"] == t.as_str())
+        })
+        .ok_or_else(|| api_error("no_such_subteam"))
+}
+
+pub(super) fn usergroups_users_list(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let g = &org.usergroups[group_index(org, token, params)?];
+    if g["date_delete"].as_i64().unwrap_or(0) != 0
+        && !flag(params, "include_disabled").unwrap_or(false)
+    {
+        return Err(api_error("no_such_subteam"));
+    }
+    let users = serde_json::from_value(g["users"].clone()).unwrap_or_default();
+    Ok(answer(wire::UsergroupUsers { users }))
+}
+
+/// Replace semantics: the group's members become exactly `users`.
+pub(super) fn usergroups_users_update(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let at = group_index(org, token, params)?;
+    let users: Vec<String> = params
+        .get("users")
+        .map(|u| {
+            u.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if users.is_empty() {
+        return Err(api_error("no_users_provided"));
+    }
+    let known = |id: &String| org.users.iter().any(|u| u["id"] == id.as_str());
+    if !users.iter().all(known) {
+        return Err(api_error("invalid_users"));
+    }
+    let g = &mut org.usergroups[at];
+    g["users"] = json!(users);
+    g["user_count"] = json!(users.len());
+    g["updated_by"] = json!(token.user_id);
+    Ok(json!({"usergroup": g.clone()}))
+}
