@@ -8,15 +8,15 @@
 
 mod common;
 
-use common::{Sandbox, run_measured, slack_uar, users_from_env};
+use common::{run_measured, slack_uar, users_from_env};
 
 fn main() {
     let users = users_from_env();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     for (label, sandbox) in [
-        ("Q1", Sandbox::generated(users)),
-        ("Q2", Sandbox::generated_quarter_later(users)),
+        ("Q1", common::generated(users, None, &[])),
+        ("Q2", common::generated(users, None, &["--quarter-later"])),
     ] {
         let mut cmd = slack_uar(&db, Some(&sandbox));
         cmd.args(["sync", "--quiet", "--label", label]);

@@ -87,7 +87,7 @@ fn main() {
     let workspaces = workspaces_from_env();
     println!("sync benchmark, release build");
     {
-        let sandbox = Sandbox::generated(users);
+        let sandbox = common::generated(users, None, &[]);
         bench(
             &format!(
                 "Business+: {users} users in one workspace (users.list minimum at 1,000 a page: {})",
@@ -99,7 +99,7 @@ fn main() {
         );
     }
     {
-        let sandbox = Sandbox::generated_grid(users, workspaces);
+        let sandbox = common::generated(users, Some(workspaces), &[]);
         bench(
             &format!(
                 "Enterprise Grid: {users} users in {workspaces} workspaces, each person in one to \
@@ -111,7 +111,7 @@ fn main() {
             2,
         );
     }
-    let sandbox = Sandbox::generated_grid_rate_limited(users, workspaces);
+    let sandbox = common::generated(users, Some(workspaces), &["--rate-limits"]);
     bench(
         &format!(
             "Enterprise Grid under Slack's tier limits (sandbox --rate-limits, a real minute: \

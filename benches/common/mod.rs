@@ -3,90 +3,27 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+// The integration tests' harness: one way to start and ask the sandbox.
+#[path = "../../tests/cli/harness.rs"]
+mod harness;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_slack-uar");
+pub use harness::{BIN, Sandbox};
 
-/// `slack-uar sandbox` serving a generated org; killed when dropped.
-pub struct Sandbox {
-    child: Child,
-    pub values: BTreeMap<String, String>,
-}
-
-impl Sandbox {
-    pub fn generated(users: usize) -> Sandbox {
-        Self::start(&["--generate-users", &users.to_string()])
+/// A generated org to sync: `users` people, and with `workspaces` an
+/// Enterprise Grid org of that many workspaces.
+pub fn generated(users: usize, workspaces: Option<usize>, extra: &[&str]) -> Sandbox {
+    let users = users.to_string();
+    let workspaces = workspaces.map(|w| w.to_string());
+    let mut args = vec!["--quiet", "--generate-users", &users];
+    if let Some(w) = &workspaces {
+        args.extend(["--generate-workspaces", w]);
     }
-
-    pub fn generated_quarter_later(users: usize) -> Sandbox {
-        Self::start(&["--generate-users", &users.to_string(), "--quarter-later"])
-    }
-
-    pub fn generated_grid(users: usize, workspaces: usize) -> Sandbox {
-        Self::start(&[
-            "--generate-users",
-            &users.to_string(),
-            "--generate-workspaces",
-            &workspaces.to_string(),
-        ])
-    }
-
-    /// The Grid org, answering 429 past Slack's per-method tier limits.
-    pub fn generated_grid_rate_limited(users: usize, workspaces: usize) -> Sandbox {
-        Self::start(&[
-            "--generate-users",
-            &users.to_string(),
-            "--generate-workspaces",
-            &workspaces.to_string(),
-            "--rate-limits",
-        ])
-    }
-
-    fn start(args: &[&str]) -> Sandbox {
-        let mut child = Command::new(BIN)
-            .args(["sandbox", "--quiet"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn the sandbox");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut values = BTreeMap::new();
-        for _ in 0..3 {
-            let mut line = String::new();
-            out.read_line(&mut line).unwrap();
-            let (k, v) = line.trim().split_once('=').expect("key=value");
-            values.insert(k.to_owned(), v.to_owned());
-        }
-        Sandbox { child, values }
-    }
-
-    fn control(&self, what: &str) -> BTreeMap<String, u64> {
-        let url = self.values["api_url"].replace("/api/", &format!("/_sandbox/{what}"));
-        reqwest::blocking::get(url).unwrap().json().unwrap()
-    }
-
-    /// Requests the sandbox received, by method.
-    pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.control("calls")
-    }
-
-    /// Calls answered 429 by `--rate-limits`, by method.
-    pub fn rate_limited(&self) -> BTreeMap<String, u64> {
-        self.control("rate_limited")
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    args.extend(extra);
+    Sandbox::start(&args)
 }
 
 /// What one run of the binary cost.
@@ -138,9 +75,9 @@ pub fn slack_uar(db: &Path, sandbox: Option<&Sandbox>) -> Command {
     cmd.env("SLACK_UAR_DB", db)
         .stdout(std::process::Stdio::null());
     if let Some(s) = sandbox {
-        cmd.env("SLACK_API_URL", &s.values["api_url"])
-            .env("SLACK_SCIM_URL", &s.values["scim_url"])
-            .env("SLACK_TOKEN", &s.values["token"]);
+        cmd.env("SLACK_API_URL", &s.api_url)
+            .env("SLACK_SCIM_URL", &s.scim_url)
+            .env("SLACK_TOKEN", &s.token);
     }
     cmd
 }

@@ -7,28 +7,24 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::snapshot::SnapshotInfo;
 use super::{Store, StoreError};
 use crate::domain::changes::{self, AccountFacts, Change, GrantDetail, GrantRow};
 use crate::domain::model::Plan;
 
-/// What a complete snapshot says about itself.
+/// A complete snapshot: what it says about itself, its plan known to this
+/// build and its end recorded.
 #[derive(Debug, Clone)]
 pub struct SnapshotMeta {
-    pub id: i64,
-    pub label: Option<String>,
+    pub info: SnapshotInfo,
     pub plan: Plan,
-    pub plan_evidence: Option<String>,
-    pub started_at: String,
     pub finished_at: String,
-    pub api_url: String,
-    pub api_calls: i64,
-    pub api_calls_by_method: Option<String>,
-    pub tool_version: String,
-    /// The workspace (`team_id`) and Grid org the sync's token belonged to.
-    pub token_team_id: Option<String>,
-    pub enterprise_id: Option<String>,
-    pub workspace_source: Option<String>,
-    pub coverage_note: Option<String>,
+}
+
+impl SnapshotMeta {
+    pub fn id(&self) -> i64 {
+        self.info.id
+    }
 }
 
 /// The population of a snapshot: accounts by type (deactivated ones apart)
@@ -99,55 +95,24 @@ impl Store {
 
     /// A snapshot that must be complete to be read.
     pub fn complete_snapshot(&self, id: i64) -> Result<SnapshotMeta, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, label, status, plan, plan_evidence, started_at, finished_at, api_url,
-                        api_calls, api_calls_by_method, tool_version, token_team_id,
-                        enterprise_id, workspace_source, coverage_note
-                 FROM snapshot WHERE id = ?1",
-                [id],
-                |r| {
-                    let status: String = r.get(2)?;
-                    let plan: Option<String> = r.get(3)?;
-                    Ok((
-                        status,
-                        plan,
-                        SnapshotMeta {
-                            id: r.get(0)?,
-                            label: r.get(1)?,
-                            plan: Plan::Pro, // set below, once known to parse
-                            plan_evidence: r.get(4)?,
-                            started_at: r.get(5)?,
-                            finished_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                            api_url: r.get(7)?,
-                            api_calls: r.get(8)?,
-                            api_calls_by_method: r.get(9)?,
-                            tool_version: r.get(10)?,
-                            token_team_id: r.get(11)?,
-                            enterprise_id: r.get(12)?,
-                            workspace_source: r.get(13)?,
-                            coverage_note: r.get(14)?,
-                        },
-                    ))
-                },
-            )
-            .optional()?;
-        match row {
-            None => Err(StoreError::NoSnapshot { id }),
-            Some((status, plan, mut meta)) if status == "complete" => {
-                // A plan this build does not know would decide what apply
-                // writes; guessing one is never safe.
-                meta.plan = plan.as_deref().unwrap_or_default().parse().map_err(|_| {
-                    StoreError::UnknownPlan {
-                        id,
-                        found: plan.unwrap_or_default(),
-                    }
-                })?;
-                Ok(meta)
-            }
-            Some((status, _, _)) => Err(StoreError::NotComplete { id, status }),
+        let info = self.snapshot(id)?;
+        if info.status != "complete" {
+            return Err(StoreError::NotComplete {
+                id,
+                status: info.status,
+            });
         }
+        // A plan this build does not know would decide what apply writes;
+        // guessing one is never safe.
+        let found = info.plan.clone().unwrap_or_default();
+        let plan = found
+            .parse()
+            .map_err(|_| StoreError::UnknownPlan { id, found })?;
+        Ok(SnapshotMeta {
+            finished_at: info.finished_at.clone().unwrap_or_default(),
+            plan,
+            info,
+        })
     }
 
     /// Every change from snapshot `from` to snapshot `to`, grants first.

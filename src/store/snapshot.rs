@@ -430,6 +430,16 @@ pub struct SnapshotInfo {
     pub workspace_source: Option<String>,
     /// What the snapshot may lack; none when it lacks nothing.
     pub coverage_note: Option<String>,
+    /// Why the plan was judged so.
+    pub plan_evidence: Option<String>,
+    pub api_url: String,
+    /// Requests per method, as the sync counted them.
+    pub api_calls_by_method: Option<serde_json::Value>,
+    /// The slack-uar that took the snapshot.
+    pub tool_version: String,
+    /// The workspace (`team_id`) and Grid org the sync's token belonged to.
+    pub token_team_id: Option<String>,
+    pub enterprise_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -457,7 +467,8 @@ const SNAPSHOT_COLUMNS: &str =
     (SELECT count(*) FROM workspace x WHERE x.snapshot_id = s.id),
     (SELECT count(*) FROM usergroup x WHERE x.snapshot_id = s.id),
     (SELECT count(*) FROM access_grant x WHERE x.snapshot_id = s.id),
-    s.workspace_source, s.coverage_note";
+    s.workspace_source, s.coverage_note, s.plan_evidence, s.api_url, s.api_calls_by_method,
+    s.tool_version, s.token_team_id, s.enterprise_id";
 
 fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
     Ok(SnapshotInfo {
@@ -477,6 +488,14 @@ fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
         },
         workspace_source: r.get(12)?,
         coverage_note: r.get(13)?,
+        plan_evidence: r.get(14)?,
+        api_url: r.get(15)?,
+        api_calls_by_method: r
+            .get::<_, Option<String>>(16)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
+        tool_version: r.get(17)?,
+        token_team_id: r.get(18)?,
+        enterprise_id: r.get(19)?,
     })
 }
 

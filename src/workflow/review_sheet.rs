@@ -96,7 +96,7 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
     };
     let meta = store.complete_snapshot(snapshot_id)?;
     let baseline = match request.baseline {
-        Some(b) => Some(store.complete_snapshot(b)?.id),
+        Some(b) => Some(store.complete_snapshot(b)?.id()),
         None => store.complete_before(snapshot_id)?,
     };
     if request.filter == Some(Filter::Changed) && baseline.is_none() {
@@ -195,14 +195,14 @@ impl Manifest {
             "completeness",
             format!(
                 "sqlite3 {database} \"SELECT count(*) FROM access_grant WHERE snapshot_id = {}\"  # must print {population_rows}",
-                meta.id
+                meta.id()
             ),
         );
         verify.insert(
             "sync",
             format!(
                 "sqlite3 {database} \"SELECT status, started_at, finished_at, plan, api_calls FROM snapshot WHERE id = {}\"",
-                meta.id
+                meta.id()
             ),
         );
         Ok(Manifest {
@@ -212,31 +212,27 @@ impl Manifest {
             rows,
             population_rows,
             filter: filter.map(Filter::as_str),
-            snapshot_id: meta.id,
+            snapshot_id: meta.id(),
             baseline_snapshot_id: baseline,
             generated_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             tool_version: env!("CARGO_PKG_VERSION"),
-            started_at: meta.started_at.clone(),
+            started_at: meta.info.started_at.clone(),
             finished_at: meta.finished_at.clone(),
             plan: meta.plan.to_string(),
             plan_support: Some(PlanSupport::of(meta.plan)),
-            api_calls: meta.api_calls,
+            api_calls: meta.info.api_calls,
             database,
             sync: SyncFacts {
-                label: meta.label.clone(),
-                plan_evidence: meta.plan_evidence.clone(),
-                api_url: meta.api_url.clone(),
-                api_calls_by_method: meta
-                    .api_calls_by_method
-                    .as_deref()
-                    .and_then(|j| serde_json::from_str(j).ok())
-                    .unwrap_or_default(),
-                tool_version: meta.tool_version.clone(),
-                workspace_source: meta.workspace_source.clone(),
-                coverage_note: meta.coverage_note.clone(),
-                enterprise_id: meta.enterprise_id.clone(),
+                label: meta.info.label.clone(),
+                plan_evidence: meta.info.plan_evidence.clone(),
+                api_url: meta.info.api_url.clone(),
+                api_calls_by_method: meta.info.api_calls_by_method.clone().unwrap_or_default(),
+                tool_version: meta.info.tool_version.clone(),
+                workspace_source: meta.info.workspace_source.clone(),
+                coverage_note: meta.info.coverage_note.clone(),
+                enterprise_id: meta.info.enterprise_id.clone(),
             },
-            counts: store.population_counts(meta.id)?,
+            counts: store.population_counts(meta.id())?,
             columns: sheet::COLUMNS,
             verify,
         })

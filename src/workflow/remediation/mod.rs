@@ -143,10 +143,10 @@ fn check_same_org(meta: &SnapshotMeta, identity: &Identity) -> Result<(), Error>
         (None, None) => "an unknown workspace".to_owned(),
     };
     let token_team = identity.auth.team_id.as_deref().filter(|t| !t.is_empty());
-    let snapshot_org = meta.enterprise_id.as_deref().filter(|e| !e.is_empty());
+    let snapshot_org = meta.info.enterprise_id.as_deref().filter(|e| !e.is_empty());
     let same = match (snapshot_org, identity.enterprise_id()) {
         (Some(e), Some(t)) => e == t,
-        (None, None) => match (meta.token_team_id.as_deref(), token_team) {
+        (None, None) => match (meta.info.token_team_id.as_deref(), token_team) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         },
@@ -156,8 +156,8 @@ fn check_same_org(meta: &SnapshotMeta, identity: &Identity) -> Result<(), Error>
         return Ok(());
     }
     Err(Error::TokenForOtherOrg {
-        snapshot_id: meta.id,
-        expected: describe(snapshot_org, meta.token_team_id.as_deref()),
+        snapshot_id: meta.id(),
+        expected: describe(snapshot_org, meta.info.token_team_id.as_deref()),
         actual: describe(identity.enterprise_id(), token_team),
     })
 }
