@@ -13,13 +13,15 @@
 //!   - [`slack`]: the wire client, wire types, token identity, rate tiers;
 //!   - [`store`]: SQLite snapshots, migrations, apply's journal;
 //!   - [`output`]: tables, CSV and JSON for people and scripts;
-//!   - [`files`]: capped reads of users' files, private atomic writes.
+//!   - [`files`]: capped reads of users' files, private atomic writes;
+//!   - [`evidence`]: SHA-256 of what an auditor is handed.
 //! - [`sandbox`]: a fake Slack that speaks through the same wire types.
 
 pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod error;
+pub mod evidence;
 pub mod files;
 pub mod output;
 pub mod sandbox;

@@ -428,7 +428,7 @@ pub fn read(
     Ok(ReviewedSheet {
         snapshot_id,
         rows,
-        sha256: crate::output::sha256_hex(bytes),
+        sha256: crate::evidence::sha256_hex(bytes),
     })
 }
 

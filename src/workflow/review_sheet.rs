@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::domain::plan::PlanSupport;
 use crate::error::Error;
+use crate::evidence::HashingWriter;
 use crate::files::write_atomically;
-use crate::output::HashingWriter;
 use crate::sheet::{self, Filter, ReviewRow};
 use crate::store::{PopulationCounts, SnapshotMeta, Store};
 
