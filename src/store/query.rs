@@ -266,7 +266,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{OpenMode, Store};
+    use super::super::{OpenMode, Store, StoreError};
 
     fn plan(store: &Store, sql: &str) -> String {
         let mut stmt = store
@@ -296,5 +296,26 @@ mod tests {
             "SELECT user_id FROM snapshot_users WHERE snapshot_id = 1 ORDER BY user_id",
         );
         assert!(!walk.contains("TEMP B-TREE"), "{walk}");
+    }
+
+    #[test]
+    fn regression_an_unknown_stored_plan_is_an_error_not_pro() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
+        // As a later version might record it; the schema's CHECK is lifted
+        // to write what this build cannot.
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA ignore_check_constraints = ON;
+                 INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url, scim_url, tool_version)
+                 VALUES (1, 'complete', '2026-12-01T00:00:00Z', '2026-12-01T00:01:00Z',
+                         'enterprise_select', 'x', 'y', '9.9.9');",
+            )
+            .unwrap();
+        match store.complete_snapshot(1) {
+            Err(StoreError::UnknownPlan { id: 1, found }) => assert_eq!(found, "enterprise_select"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -109,7 +109,7 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         return Err(Error::OutputExists { path: out.clone() });
     }
     let written = write_sheet(store, snapshot_id, baseline, request.filter, out)?;
-    let manifest = Manifest::new(store, db, &meta, baseline, request.filter, out, written)?;
+    let manifest = Manifest::new(store, db, &meta, baseline, request, written)?;
     let manifest_file = manifest_path(out);
     write_atomically(&manifest_file, |mut buf| {
         serde_json::to_writer_pretty(&mut buf, &manifest)
@@ -171,10 +171,10 @@ impl Manifest {
         db: &Path,
         meta: &SnapshotMeta,
         baseline: Option<i64>,
-        filter: Option<Filter>,
-        out: &Path,
+        request: &ExportRequest,
         written: Written,
     ) -> Result<Manifest, Error> {
+        let (filter, out) = (request.filter, request.out.as_path());
         let name = |p: &Path| {
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())

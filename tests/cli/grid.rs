@@ -696,3 +696,27 @@ fn a_grid_sheet_is_refused_with_a_token_of_another_org() {
         .stderr_has("was read from Enterprise Grid org E0CORVID1, but the token belongs to workspace T04KSTRL9");
     assert!(writes(&workspace).is_empty() && writes(&grid).is_empty());
 }
+
+#[test]
+fn regression_the_org_account_of_a_workspaces_primary_owner_is_refused_at_plan_time() {
+    let sb = corvid("q4");
+    let env = TestEnv::new();
+    // Sofia is the primary owner of the Sales workspace, not an org admin:
+    // Slack would answer cannot_disable_primary_owner to the deactivation.
+    let sheet = reviewed(&env, &sb, &[("W0C000005", "org:E0CORVID1:member")]);
+    let sheet_arg = sheet.to_str().unwrap();
+    let plan = Run::of(env.slack(&sb, &["apply", sheet_arg, "--format", "json"]))
+        .ok()
+        .json();
+    let row = &plan["revocations"][0];
+    assert_eq!(row["status"], "refused", "{plan}");
+    assert!(
+        row["detail"]
+            .as_str()
+            .unwrap()
+            .contains("primary owner of workspace T0CRVSLS1"),
+        "{row}"
+    );
+    Run::of(env.slack(&sb, &["apply", sheet_arg, "--execute"])).ok();
+    assert!(writes(&sb).is_empty(), "{:?}", writes(&sb));
+}
