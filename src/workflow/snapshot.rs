@@ -155,12 +155,20 @@ async fn fetch_team(client: &SlackClient) -> Result<wire::Team, SlackError> {
     Ok(client.call::<wire::TeamInfo>("team.info", &[]).await?.team)
 }
 
-async fn fetch_usergroups(client: &SlackClient) -> Result<Vec<wire::Usergroup>, SlackError> {
-    let params = [
+/// Every user group with its members, disabled ones too; on Grid those of
+/// workspace `team_id`, which an org token must name.
+async fn usergroups(
+    client: &SlackClient,
+    team_id: Option<&str>,
+) -> Result<Vec<wire::Usergroup>, SlackError> {
+    let mut params = vec![
         ("include_users", "true".to_owned()),
         ("include_disabled", "true".to_owned()),
         ("include_count", "true".to_owned()),
     ];
+    if let Some(t) = team_id {
+        params.push(("team_id", t.to_owned()));
+    }
     Ok(client
         .call::<wire::UsergroupsList>("usergroups.list", &params)
         .await?
@@ -230,7 +238,7 @@ pub async fn read_into(
     progress.stage("reading workspace, users and user groups");
     let (team, groups, plan, users) = tokio::try_join!(
         async { fetch_team(client).await.map_err(Error::from) },
-        async { fetch_usergroups(client).await.map_err(Error::from) },
+        async { usergroups(client, None).await.map_err(Error::from) },
         async { detect_plan(client, identity).await.map_err(Error::from) },
         stream_users(client, writer, &default_team, progress),
     )?;
@@ -388,22 +396,6 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
     Ok(grants)
 }
 
-async fn workspace_usergroups(
-    client: &SlackClient,
-    team_id: &str,
-) -> Result<Vec<wire::Usergroup>, Error> {
-    let params = [
-        ("team_id", team_id.to_owned()),
-        ("include_users", "true".to_owned()),
-        ("include_disabled", "true".to_owned()),
-        ("include_count", "true".to_owned()),
-    ];
-    Ok(client
-        .call::<wire::UsergroupsList>("usergroups.list", &params)
-        .await?
-        .usergroups)
-}
-
 async fn role_assignments(client: &SlackClient) -> Result<Vec<wire::RoleAssignment>, Error> {
     let mut all = Vec::new();
     let params = [("limit", ROLE_ASSIGNMENTS_PAGE_SIZE.to_string())];
@@ -447,7 +439,11 @@ async fn read_org_into(
     let (users, roles, groups, assignments) = tokio::try_join!(
         stream_roster(client, writer, enterprise_id, &covered, progress),
         try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
-        try_join_all(ids.iter().map(|t| workspace_usergroups(client, t))),
+        async {
+            try_join_all(ids.iter().map(|t| usergroups(client, Some(t))))
+                .await
+                .map_err(Error::from)
+        },
         role_assignments(client),
     )?;
     tracing::debug!(users, "accounts stored");
