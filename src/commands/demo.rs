@@ -193,8 +193,8 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     let people = q3.users.len();
     let listen = "127.0.0.1:0".parse().expect("a valid address");
     let sandbox = ctx.runtime.block_on(Sandbox::start(q3, listen))?;
-    ctx.api_url = sandbox.api_url();
-    ctx.scim_url = sandbox.scim_url();
+    ctx.slack.api_url = sandbox.api_url();
+    ctx.slack.scim_url = sandbox.scim_url();
     ctx.sandbox_token = Some(Token::new(sandbox.token()));
 
     say(

@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, DbArg, FormatArg, OutputArg, SlackArgs};
+use crate::cli::{Cli, Command, DbArg, FormatArg, HiddenSlackArgs, OutputArg, SlackArgs};
 use crate::cli::{DEFAULT_API_URL, DEFAULT_SCIM_URL};
 use crate::error::Error;
 use crate::files::{MAX_TOKEN_FILE_BYTES, read_capped};
@@ -31,11 +31,9 @@ pub struct Context {
     pub db: PathBuf,
     /// Whether --db / SLACK_UAR_DB named the database.
     pub db_given: bool,
-    pub api_url: String,
-    pub scim_url: String,
-    pub token_file: Option<PathBuf>,
-    /// `--rate-limit-patience`.
-    pub rate_limit_patience: Duration,
+    /// Where Slack is: the flags, the environment or the defaults, or the
+    /// demo's sandbox.
+    pub slack: SlackSettings,
     pub format: Format,
     pub quiet: bool,
     pub runtime: tokio::runtime::Runtime,
@@ -50,7 +48,7 @@ impl Context {
         if let Some(token) = &self.sandbox_token {
             return Ok(token.clone());
         }
-        let (value, source_name) = match &self.token_file {
+        let (value, source_name) = match &self.slack.token_file {
             Some(path) => {
                 let bytes = read_capped(path, "token file", MAX_TOKEN_FILE_BYTES)?;
                 let text = String::from_utf8(bytes)
@@ -71,11 +69,11 @@ impl Context {
 
     pub fn client(&self, token: Token) -> Result<SlackClient, Error> {
         Ok(SlackClient::new(ClientConfig {
-            api_url: self.api_url.clone(),
-            scim_url: self.scim_url.clone(),
+            api_url: self.slack.api_url.clone(),
+            scim_url: self.slack.scim_url.clone(),
             token,
             retry: RetryPolicy {
-                rate_limit_patience: self.rate_limit_patience,
+                rate_limit_patience: self.slack.rate_limit_patience,
                 ..RetryPolicy::default()
             },
             timeout: Duration::from_secs(60),
@@ -103,6 +101,53 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Where Slack is and how to reach it, for a command that calls it.
+pub struct SlackSettings {
+    pub api_url: String,
+    pub scim_url: String,
+    pub token_file: Option<PathBuf>,
+    pub rate_limit_patience: Duration,
+}
+
+impl SlackSettings {
+    /// A flag after the command's name wins over one before it, which wins
+    /// over the environment, which wins over the default.
+    fn resolve(after: &SlackArgs, before: &HiddenSlackArgs) -> Result<SlackSettings, Error> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let patience = match after.rate_limit_patience.or(before.rate_limit_patience) {
+            Some(secs) => secs,
+            None => match env("SLACK_UAR_RATE_LIMIT_PATIENCE") {
+                Some(v) => v.parse().map_err(|_| Error::BadEnvironment {
+                    name: "SLACK_UAR_RATE_LIMIT_PATIENCE",
+                    value: v,
+                    expected: "a whole number of seconds",
+                })?,
+                None => RetryPolicy::default().rate_limit_patience.as_secs(),
+            },
+        };
+        Ok(SlackSettings {
+            api_url: (after.api_url.clone().or(before.api_url.clone()))
+                .or_else(|| env("SLACK_API_URL"))
+                .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+            scim_url: (after.scim_url.clone().or(before.scim_url.clone()))
+                .or_else(|| env("SLACK_SCIM_URL"))
+                .unwrap_or_else(|| DEFAULT_SCIM_URL.to_owned()),
+            token_file: after.token_file.clone().or(before.token_file.clone()),
+            rate_limit_patience: Duration::from_secs(patience),
+        })
+    }
+
+    /// For commands that do not call Slack (the demo sets its own).
+    fn unused() -> SlackSettings {
+        SlackSettings {
+            api_url: DEFAULT_API_URL.to_owned(),
+            scim_url: DEFAULT_SCIM_URL.to_owned(),
+            token_file: None,
+            rate_limit_patience: RetryPolicy::default().rate_limit_patience,
+        }
+    }
 }
 
 /// The options a command shares with others, where it has them.
@@ -133,35 +178,14 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     // environment's SLACK_UAR_DB), which wins over the default.
     let db = db.and_then(|d| d.path.clone()).or(cli.db);
     let format = output.and_then(|o| o.format).or(cli.format);
-    // After the command's name wins over before it, which wins over the
-    // environment, which wins over the default.
-    let top = &cli.slack;
-    let slack = slack.cloned().unwrap_or_default();
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let api_url = (slack.api_url.or(top.api_url.clone()))
-        .or_else(|| env("SLACK_API_URL"))
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let scim_url = (slack.scim_url.or(top.scim_url.clone()))
-        .or_else(|| env("SLACK_SCIM_URL"))
-        .unwrap_or_else(|| DEFAULT_SCIM_URL.to_owned());
-    let patience = match slack.rate_limit_patience.or(top.rate_limit_patience) {
-        Some(secs) => secs,
-        None => match env("SLACK_UAR_RATE_LIMIT_PATIENCE") {
-            Some(v) => v.parse().map_err(|_| Error::BadEnvironment {
-                name: "SLACK_UAR_RATE_LIMIT_PATIENCE",
-                value: v,
-                expected: "a whole number of seconds",
-            })?,
-            None => RetryPolicy::default().rate_limit_patience.as_secs(),
-        },
+    let slack = match slack {
+        Some(args) => SlackSettings::resolve(args, &cli.slack)?,
+        None => SlackSettings::unused(),
     };
     let ctx = Context {
         db_given: db.is_some(),
         db: db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
-        api_url,
-        scim_url,
-        token_file: slack.token_file.or(top.token_file.clone()),
-        rate_limit_patience: Duration::from_secs(patience),
+        slack,
         format: Format::resolve(format.map(|f| match f {
             FormatArg::Table => Format::Table,
             FormatArg::Csv => Format::Csv,

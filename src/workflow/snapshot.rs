@@ -12,11 +12,10 @@
 //! error, or a stop signal, marks it `failed` with the reason.
 
 use std::collections::HashSet;
-
-use futures_util::future::try_join_all;
-
 use std::future::Future;
 use std::path::Path;
+
+use futures_util::future::try_join_all;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;

@@ -118,3 +118,16 @@ fn reading_commands_need_an_existing_database() {
         .stderr_has("run `slack-uar sync` first");
     assert!(!env.db.exists(), "a read must not create the database");
 }
+
+#[test]
+fn regression_a_bad_patience_in_the_environment_troubles_only_commands_that_call_slack() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd(&["sync"]);
+    cmd.env("SLACK_UAR_RATE_LIMIT_PATIENCE", "ten minutes");
+    Run::of(cmd).fails(2).stderr_has(
+        "SLACK_UAR_RATE_LIMIT_PATIENCE is \"ten minutes\", not a whole number of seconds",
+    );
+    let mut cmd = env.cmd(&["snapshots"]);
+    cmd.env("SLACK_UAR_RATE_LIMIT_PATIENCE", "ten minutes");
+    Run::of(cmd).fails(2).stderr_has("no database at");
+}
