@@ -44,12 +44,6 @@ pub struct Reviewed {
     existing_report: Existing,
 }
 
-impl Reviewed {
-    pub fn count(&self, decision: Decision) -> usize {
-        self.sheet.count(decision)
-    }
-}
-
 /// What a run of apply came to: the JSON that `apply --format json` prints.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
