@@ -10,6 +10,8 @@
 //!   - [`domain`]: the pure rules (accounts, entitlements, grants, changes,
 //!     the revocation plan), no I/O;
 //!   - [`sheet`]: the review sheet, its columns, writing and reading back;
+//!   - [`edited_csv`]: CSV as people edit it: encodings, line numbers;
+//!   - [`roster`]: the HR roster findings are checked against;
 //!   - [`slack`]: the wire client, wire types, token identity, rate tiers;
 //!   - [`store`]: SQLite snapshots, migrations, apply's journal;
 //!   - [`output`]: tables, CSV and JSON for people and scripts;
@@ -20,10 +22,12 @@
 pub mod cli;
 pub mod commands;
 pub mod domain;
+pub mod edited_csv;
 pub mod error;
 pub mod evidence;
 pub mod files;
 pub mod output;
+pub mod roster;
 pub mod sandbox;
 pub mod sheet;
 pub mod slack;

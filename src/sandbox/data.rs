@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::SandboxError;
+use crate::slack::wire;
 use crate::domain::model::Plan;
 
 /// The bundled sample workspaces, by name.
@@ -106,6 +107,48 @@ struct SandboxFile {
     /// Enterprise Grid: `admin.roles.listAssignments` entries.
     #[serde(default)]
     role_assignments: Vec<Value>,
+    /// `team.accessLogs` entries, timed relative to when the sandbox starts
+    /// so that a sample's dormant and active people stay so.
+    #[serde(default)]
+    access_logs: Vec<SampleLogin>,
+}
+
+/// An access-log entry of a sample: Slack's fields, with its first and
+/// latest access given as days before the sandbox starts.
+#[derive(Debug, Clone, Deserialize)]
+struct SampleLogin {
+    user_id: String,
+    first_days_ago: i64,
+    last_days_ago: i64,
+    #[serde(default)]
+    ip: Option<String>,
+    #[serde(default)]
+    user_agent: Option<String>,
+    #[serde(default)]
+    count: Option<i64>,
+}
+
+impl SampleLogin {
+    fn at(&self, now: i64, users: &[Value]) -> wire::Login {
+        let day = 86_400;
+        wire::Login {
+            username: users
+                .iter()
+                .find(|u| u["id"] == self.user_id.as_str())
+                .and_then(|u| u["name"].as_str())
+                .map(str::to_owned),
+            user_id: self.user_id.clone(),
+            // A few hours into the day, so that "N days ago" is that day.
+            date_first: now - self.first_days_ago * day,
+            date_last: now - self.last_days_ago * day,
+            count: self.count.or(Some(1)),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            isp: None,
+            country: Some("US".into()),
+            region: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +167,9 @@ pub struct OrgData {
     pub usergroups: Vec<Value>,
     /// Enterprise Grid: `{role_id, entity_id, user_id, date_create}` entries.
     pub role_assignments: Vec<Value>,
+    /// `team.accessLogs`: one entry per user, IP and client, newest
+    /// (`date_first`) first.
+    pub access_logs: Vec<wire::Login>,
 }
 
 impl OrgData {
@@ -182,6 +228,10 @@ impl OrgData {
                 detail: "no tokens: the sandbox needs at least one".into(),
             });
         }
+        let now = chrono::Utc::now().timestamp();
+        let mut access_logs: Vec<wire::Login> =
+            meta.access_logs.iter().map(|l| l.at(now, &users)).collect();
+        access_logs.sort_by_key(|l| std::cmp::Reverse(l.date_first));
         Ok(OrgData {
             plan: meta.plan,
             team: meta.team,
@@ -190,6 +240,7 @@ impl OrgData {
             users,
             usergroups,
             role_assignments: meta.role_assignments,
+            access_logs,
         })
     }
 
@@ -240,6 +291,7 @@ impl OrgData {
                 workspaces: None,
                 installed_on: None,
             }],
+            access_logs: generated_access_logs(&users),
             workspaces: Vec::new(),
             users,
             usergroups,
@@ -364,11 +416,45 @@ impl OrgData {
             workspaces: (0..w)
                 .map(|t| json!({"id": team(t), "name": format!("Workspace {t}"), "domain": format!("gen-{t}")}))
                 .collect(),
+            access_logs: generated_access_logs(&users),
             users,
             role_assignments,
             ..org
         }
     }
+}
+
+/// Two entries (web and phone) for each active person of a generated org,
+/// the latest within the last month, but every 40th person dormant: last
+/// seen 200 days before the sandbox started.
+fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
+    let now = chrono::Utc::now().timestamp();
+    let day = 86_400;
+    let mut out = Vec::new();
+    for (i, u) in users.iter().enumerate() {
+        if u["deleted"].as_bool().unwrap_or(false) || u["is_bot"].as_bool().unwrap_or(false) {
+            continue;
+        }
+        let last = if i % 40 == 39 { 200 } else { (i % 30) as i64 };
+        for (client, offset) in [("Slack Desktop", 0), ("Slack iOS", 2)] {
+            out.push(wire::Login {
+                user_id: u["id"].as_str().unwrap_or_default().to_owned(),
+                username: u["name"].as_str().map(str::to_owned),
+                // Distinct, so that paging back with `before` is exercised.
+                date_first: now - (300 + (i % 200) as i64) * day - i as i64 - offset,
+                date_last: now - (last + offset) * day,
+                count: Some(40),
+                ip: Some(format!("10.{}.{}.{}", i / 65_536 % 256, i / 256 % 256, i % 256)),
+                user_agent: Some(client.into()),
+                isp: None,
+                country: Some("US".into()),
+                region: None,
+            });
+        }
+    }
+    // Newest first, as Slack lists them.
+    out.sort_by_key(|l| std::cmp::Reverse(l.date_first));
+    out
 }
 
 fn generated_user(team_id: &str, i: usize) -> Value {

@@ -294,6 +294,7 @@ fn method_spec(method: &str) -> Option<MethodSpec> {
         "users.info" => spec(Some("users:read"), web_api::users_info),
         "usergroups.list" => spec(Some("usergroups:read"), web_api::usergroups_list),
         "usergroups.users.list" => spec(Some("usergroups:read"), web_api::usergroups_users_list),
+        "team.accessLogs" => spec(Some("admin"), web_api::team_access_logs),
         "usergroups.users.update" => {
             spec(Some("usergroups:write"), web_api::usergroups_users_update)
         }

@@ -5,7 +5,7 @@
 //! wire types; a workspace or a user group is sent as the sample holds it,
 //! with the fields Slack sends that the client does not read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
 
@@ -229,4 +229,56 @@ pub(super) fn usergroups_users_update(
     g["user_count"] = json!(users.len());
     g["updated_by"] = json!(token.user_id);
     Ok(json!({"usergroup": g.clone()}))
+}
+
+/// `team.accessLogs`: the entries of the token's workspace (on Grid, of
+/// `team_id`), newest first, `count` a page (at most 1,000) and at most 100
+/// pages; `before` (inclusive) moves the window back. Paid plans only.
+pub(super) fn team_access_logs(
+    org: &mut OrgData,
+    token: &TokenSpec,
+    params: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    if org.plan == Plan::Pro {
+        return Err(api_error("paid_only"));
+    }
+    let team = grid::workspace_param(org, token, params)?;
+    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+        match params.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| api_error("invalid_arguments")),
+        }
+    };
+    let count = number("count", 100)?;
+    let page = number("page", 1)?;
+    if !(1..=1000).contains(&count) || !(1..=100).contains(&page) {
+        return Err(api_error("over_pagination_limit"));
+    }
+    let before = number("before", i64::MAX)?;
+    let members: Option<HashSet<&str>> = team.as_deref().map(|t| {
+        org.users
+            .iter()
+            .filter(|u| grid::teams_of(u).contains(&t))
+            .filter_map(|u| u["id"].as_str())
+            .collect()
+    });
+    // Kept newest first since loading, as Slack lists them.
+    let logins: Vec<&wire::Login> = org
+        .access_logs
+        .iter()
+        .filter(|l| l.date_first <= before)
+        .filter(|l| members.as_ref().is_none_or(|m| m.contains(l.user_id.as_str())))
+        .collect();
+    let (count, page) = (count as usize, page as usize);
+    let total = logins.len();
+    let start = (page - 1) * count;
+    Ok(answer(wire::AccessLogs {
+        logins: logins.into_iter().skip(start).take(count).cloned().collect(),
+        paging: Some(wire::Paging {
+            count: count as u64,
+            total: total as u64,
+            page: page as u64,
+            pages: total.div_ceil(count).max(1) as u64,
+        }),
+    }))
 }

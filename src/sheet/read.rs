@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use thiserror::Error;
 
 use super::columns::{REQUIRED, row_id, unguard};
+use crate::edited_csv::{self, Lines, TextError};
 
 /// A reviewer's call on one grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,21 +172,11 @@ fn decision(value: &str) -> Option<Decision> {
 /// spreadsheet saved it in another encoding.
 fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a [u8], SheetError> {
     let file = file.to_owned();
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(SheetError::Utf16 { file });
-    }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(SheetError::Empty { file });
-    }
-    if let Err(e) = std::str::from_utf8(body) {
-        let line = 1 + body[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        return Err(SheetError::NotUtf8 { file, line });
-    }
-    Ok(body)
+    edited_csv::text(bytes).map_err(|e| match e {
+        TextError::Utf16 => SheetError::Utf16 { file },
+        TextError::Empty => SheetError::Empty { file },
+        TextError::NotUtf8 { line } => SheetError::NotUtf8 { file, line },
+    })
 }
 
 /// Where each column the reader uses sits in a row.
@@ -241,42 +232,6 @@ impl Columns {
             reviewer: first_at.get("reviewer").copied(),
             comment: first_at.get("comment").copied(),
         })
-    }
-}
-
-/// Line numbers from byte offsets: the csv crate's own line count is one
-/// short after the header, and quoted cells may span lines. Offsets are
-/// asked in increasing order, so each byte is counted once.
-struct Lines<'a> {
-    body: &'a [u8],
-    counted_to: usize,
-    line: u64,
-}
-
-impl<'a> Lines<'a> {
-    fn new(body: &'a [u8]) -> Self {
-        Lines {
-            body,
-            counted_to: 0,
-            line: 1,
-        }
-    }
-
-    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
-        let Some(p) = position else { return 0 };
-        let mut byte = (p.byte() as usize).min(self.body.len());
-        // After a CRLF the reported start is the LF that ends the line before.
-        if self.body.get(byte) == Some(&b'\n') {
-            byte += 1;
-        }
-        if byte >= self.counted_to {
-            self.line += self.body[self.counted_to..byte]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            self.counted_to = byte;
-        }
-        self.line
     }
 }
 

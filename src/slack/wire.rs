@@ -323,6 +323,51 @@ pub struct RoleAssignment {
     pub date_create: Option<i64>,
 }
 
+/// `team.accessLogs`: one entry per user, IP and client, newest first,
+/// paged by `page` (at most 100) of `count` (at most 1,000), and before
+/// that by `before`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AccessLogs {
+    #[serde(default)]
+    pub logins: Vec<Login>,
+    #[serde(default)]
+    pub paging: Option<Paging>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Unix seconds of the first and the latest access of this entry.
+    pub date_first: i64,
+    pub date_last: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Paging {
+    #[serde(default)]
+    pub count: u64,
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub pages: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScimList {
     #[serde(rename = "totalResults", default)]
@@ -370,6 +415,18 @@ mod tests {
         let roles: RoleAssignments =
             serde_json::from_value(fixture("java-sdk/admin.roles.listAssignments.json")).unwrap();
         assert_eq!(roles.role_assignments[0].entity_id, "C00000000");
+    }
+
+    #[test]
+    fn accepts_recorded_access_log_shapes() {
+        let spec = fixture("openapi/team.accessLogs.json");
+        let logs: AccessLogs = serde_json::from_value(spec["success_example"].clone()).unwrap();
+        assert_eq!(logs.logins.len(), 2);
+        assert_eq!(logs.logins[0].date_last, 1422922864);
+        let paging = logs.paging.unwrap();
+        assert_eq!((paging.page, paging.pages, paging.total), (1, 1, 2));
+        let env: Envelope = serde_json::from_value(spec["error_example"].clone()).unwrap();
+        assert_eq!(env.error.as_deref(), Some("paid_only"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use thiserror::Error;
 pub use journal::{JournalEntry, NewRun};
 pub use query::{PopulationCounts, SnapshotMeta};
 pub use snapshot::{
-    AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo,
+    AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo,
     SnapshotSummary, SnapshotWriter, UserRow,
 };
 
@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_grid_coverage",
         include_str!("../../migrations/0003_grid_coverage.sql"),
+    ),
+    (
+        "0004_access_logs",
+        include_str!("../../migrations/0004_access_logs.sql"),
     ),
 ];
 

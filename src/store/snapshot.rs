@@ -52,6 +52,16 @@ pub struct Completion {
     pub workspace_source: String,
     /// What the snapshot may lack, in words; `None` when nothing.
     pub coverage_note: Option<String>,
+    pub access_logs: AccessLogCoverage,
+}
+
+/// Whether the sync read the access logs, which `dormant` findings need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessLogCoverage {
+    /// Read whole; the oldest entry is from `since` (none: no entry).
+    Read { since: Option<i64>, entries: u64 },
+    /// Not read, and why (the plan has none, the token lacks `admin`).
+    NotRead { reason: String },
 }
 
 pub struct SnapshotWriter<'a> {
@@ -347,13 +357,30 @@ impl SnapshotWriter<'_> {
         Ok(unknown)
     }
 
+    /// Each account's latest access, from the access logs.
+    pub fn add_last_access(
+        &mut self,
+        last: &std::collections::HashMap<String, i64>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.store.conn.prepare_cached(
+            "INSERT INTO last_access (snapshot_id, user_id, last_access) VALUES (?1, ?2, ?3)
+             ON CONFLICT (snapshot_id, user_id) DO UPDATE SET
+                 last_access = max(last_access, excluded.last_access)",
+        )?;
+        for (user, at) in last {
+            stmt.execute(params![self.id, user, at])?;
+        }
+        Ok(())
+    }
+
     /// Mark the snapshot complete and commit everything.
     pub fn complete(mut self, done: Completion) -> Result<i64, StoreError> {
         let by_method = serde_json::to_string(&done.api_calls_by_method).expect("a map serializes");
         let n = self.store.conn.execute(
             "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,
                     api_calls = ?5, api_calls_by_method = ?6, token_user_id = ?7, token_team_id = ?8,
-                    enterprise_id = ?9, workspace_source = ?10, coverage_note = ?11
+                    enterprise_id = ?9, workspace_source = ?10, coverage_note = ?11,
+                    access_logs_read = ?12, access_logs_since = ?13, access_logs_note = ?14
              WHERE id = ?1 AND status = 'running'",
             params![
                 self.id,
@@ -366,7 +393,17 @@ impl SnapshotWriter<'_> {
                 done.token_team_id,
                 done.enterprise_id,
                 done.workspace_source,
-                done.coverage_note
+                done.coverage_note,
+                matches!(done.access_logs, AccessLogCoverage::Read { .. }),
+                match &done.access_logs {
+                    AccessLogCoverage::Read { since, .. } => *since,
+                    AccessLogCoverage::NotRead { .. } => None,
+                },
+                match &done.access_logs {
+                    AccessLogCoverage::Read { entries, .. } =>
+                        format!("{entries} entries of team.accessLogs read"),
+                    AccessLogCoverage::NotRead { reason } => reason.clone(),
+                }
             ],
         )?;
         if n != 1 {
@@ -440,6 +477,12 @@ pub struct SnapshotInfo {
     /// The workspace (`team_id`) and Grid org the sync's token belonged to.
     pub token_team_id: Option<String>,
     pub enterprise_id: Option<String>,
+    /// Whether the sync read the access logs (none: taken before they were
+    /// read), how far back they reached (Unix seconds), and what they
+    /// covered or why they were not read.
+    pub access_logs_read: Option<bool>,
+    pub access_logs_since: Option<i64>,
+    pub access_logs_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -468,7 +511,8 @@ const SNAPSHOT_COLUMNS: &str =
     (SELECT count(*) FROM usergroup x WHERE x.snapshot_id = s.id),
     (SELECT count(*) FROM access_grant x WHERE x.snapshot_id = s.id),
     s.workspace_source, s.coverage_note, s.plan_evidence, s.api_url, s.api_calls_by_method,
-    s.tool_version, s.token_team_id, s.enterprise_id";
+    s.tool_version, s.token_team_id, s.enterprise_id,
+    s.access_logs_read, s.access_logs_since, s.access_logs_note";
 
 fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
     Ok(SnapshotInfo {
@@ -496,6 +540,9 @@ fn snapshot_info(r: &rusqlite::Row) -> rusqlite::Result<SnapshotInfo> {
         tool_version: r.get(17)?,
         token_team_id: r.get(18)?,
         enterprise_id: r.get(19)?,
+        access_logs_read: r.get(20)?,
+        access_logs_since: r.get(21)?,
+        access_logs_note: r.get(22)?,
     })
 }
 

@@ -11,7 +11,7 @@
 //! `running`, and is marked `complete` only when everything was read; any
 //! error, or a stop signal, marks it `failed` with the reason.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 
@@ -21,7 +21,9 @@ use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
 use crate::slack::identity::{Identity, Reach, identify};
 use crate::slack::{ScimProbe, SlackClient, SlackError, translate, wire};
-use crate::store::{AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store, UserRow};
+use crate::store::{
+    AccessLogCoverage, AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store, UserRow,
+};
 
 /// `users.list` returns at most this many users a page; asking for more is
 /// capped by Slack, so this is also the fewest calls there can be.
@@ -222,6 +224,129 @@ async fn stream_users(
     Ok(total)
 }
 
+/// `team.accessLogs` pages: Slack's largest page, and how many pages it
+/// serves before `before` must move the window back.
+const ACCESS_LOG_PAGE: u32 = 1000;
+const ACCESS_LOG_MAX_PAGES: u64 = 100;
+
+/// The access logs of one workspace (or the token's), read whole: each
+/// user's latest access, the oldest entry, and how many entries there were.
+#[derive(Debug, Default)]
+struct AccessRead {
+    last: HashMap<String, i64>,
+    since: Option<i64>,
+    entries: u64,
+}
+
+impl AccessRead {
+    fn merge(&mut self, other: AccessRead) {
+        for (user, at) in other.last {
+            let e = self.last.entry(user).or_insert(at);
+            *e = (*e).max(at);
+        }
+        self.since = match (self.since, other.since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.entries += other.entries;
+    }
+}
+
+/// Read every entry of the access logs, newest first, the fewest calls
+/// possible: 1,000 entries a page, 100 pages, then the next 100 pages
+/// `before` the oldest entry read. An entry's `date_last` may be recent
+/// even when its `date_first` is old, so no entry is skipped.
+async fn read_access_logs(
+    client: &SlackClient,
+    team_id: Option<&str>,
+) -> Result<AccessRead, SlackError> {
+    let mut read = AccessRead::default();
+    let mut before: Option<i64> = None;
+    loop {
+        let mut window_full = false;
+        for page in 1..=ACCESS_LOG_MAX_PAGES {
+            let mut params = vec![
+                ("count", ACCESS_LOG_PAGE.to_string()),
+                ("page", page.to_string()),
+            ];
+            params.extend(before.map(|b| ("before", b.to_string())));
+            params.extend(team_id.map(|t| ("team_id", t.to_owned())));
+            let logs: wire::AccessLogs = client.call("team.accessLogs", &params).await?;
+            for login in &logs.logins {
+                // `before` is inclusive: entries of that second were read
+                // already (taking a maximum twice changes nothing).
+                if before.is_none_or(|b| login.date_first < b) {
+                    read.entries += 1;
+                }
+                let last = read.last.entry(login.user_id.clone()).or_insert(login.date_last);
+                *last = (*last).max(login.date_last);
+                read.since = Some(read.since.map_or(login.date_first, |s| s.min(login.date_first)));
+            }
+            let pages = logs.paging.as_ref().map_or(1, |p| p.pages);
+            if logs.logins.is_empty() || page >= pages {
+                break;
+            }
+            window_full = page == ACCESS_LOG_MAX_PAGES;
+        }
+        match read.since {
+            Some(oldest) if window_full && before != Some(oldest) => before = Some(oldest),
+            _ => return Ok(read),
+        }
+    }
+}
+
+/// The access logs if this plan and token have them; otherwise why not.
+/// A plan without them (`paid_only`) or a token without `admin` leaves the
+/// snapshot complete, saying so; any other failure fails the sync.
+async fn access_logs(
+    client: &SlackClient,
+    identity: &Identity,
+    team_ids: &[Option<&str>],
+) -> Result<Result<AccessRead, String>, Error> {
+    if identity.has_scope("admin") == Some(false) {
+        return Ok(Err(
+            "not read: the token lacks the admin scope that team.accessLogs needs".into(),
+        ));
+    }
+    let reads = try_join_all(team_ids.iter().map(|t| read_access_logs(client, *t))).await;
+    match reads {
+        Ok(reads) => {
+            let mut all = AccessRead::default();
+            for r in reads {
+                all.merge(r);
+            }
+            Ok(Ok(all))
+        }
+        Err(SlackError::Api { code, .. }) if code == "paid_only" => Ok(Err(
+            "not read: Slack answered paid_only (this plan has no access logs)".into(),
+        )),
+        Err(SlackError::MissingScope { needed, .. }) => Ok(Err(format!(
+            "not read: the token lacks {needed}, which team.accessLogs needs"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Store what the access logs show and say what they cover.
+fn store_access(
+    writer: &mut SnapshotWriter<'_>,
+    logs: Result<AccessRead, String>,
+) -> Result<AccessLogCoverage, Error> {
+    Ok(match logs {
+        Ok(read) => {
+            writer.add_last_access(&read.last)?;
+            AccessLogCoverage::Read {
+                since: read.since,
+                entries: read.entries,
+            }
+        }
+        Err(reason) => {
+            tracing::warn!("access logs {reason}; dormant accounts cannot be found in this snapshot");
+            AccessLogCoverage::NotRead { reason }
+        }
+    })
+}
+
 /// Read the workspace into `writer`. The caller completes the snapshot
 /// with the result, or fails it with the error.
 pub async fn read_into(
@@ -235,12 +360,14 @@ pub async fn read_into(
     }
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
-    let (team, groups, plan, users) = tokio::try_join!(
+    let (team, groups, plan, logs, users) = tokio::try_join!(
         async { fetch_team(client).await.map_err(Error::from) },
         async { usergroups(client, None).await.map_err(Error::from) },
         async { detect_plan(client, identity).await.map_err(Error::from) },
+        access_logs(client, identity, &[None]),
         stream_users(client, writer, &default_team, progress),
     )?;
+    let access_logs = store_access(writer, logs)?;
     tracing::debug!(users, "users stored");
     progress.stage("deriving grants");
     writer.add_workspace(&team)?;
@@ -263,6 +390,7 @@ pub async fn read_into(
             enterprise_id: identity.auth.enterprise_id.clone(),
             workspace_source: "team.info".into(),
             coverage_note: None,
+            access_logs,
         },
         unknown_group_members: unknown,
     })
@@ -435,7 +563,8 @@ async fn read_org_into(
         "reading {} workspaces: accounts, roles, user groups and org roles",
         ids.len()
     ));
-    let (users, roles, groups, assignments) = tokio::try_join!(
+    let team_ids: Vec<Option<&str>> = ids.iter().map(|t| Some(t.as_str())).collect();
+    let (users, roles, groups, assignments, logs) = tokio::try_join!(
         stream_roster(client, writer, enterprise_id, &covered, progress),
         try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
         async {
@@ -444,7 +573,9 @@ async fn read_org_into(
                 .map_err(Error::from)
         },
         role_assignments(client),
+        access_logs(client, identity, &team_ids),
     )?;
+    let access_logs = store_access(writer, logs)?;
     tracing::debug!(users, "accounts stored");
     progress.stage("deriving grants");
     for t in &workspaces.teams {
@@ -494,6 +625,7 @@ async fn read_org_into(
             enterprise_id: Some(enterprise_id.to_owned()),
             workspace_source: workspaces.source.into(),
             coverage_note: workspaces.note,
+            access_logs,
         },
         unknown_group_members: unknown,
     })
