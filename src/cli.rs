@@ -163,6 +163,22 @@ pub enum Command {
     )]
     Diff(DiffArgs),
 
+    /// List what an auditor looks for first: leavers, accounts no HR record
+    /// accounts for, dormant accounts, expired guests, new privilege.
+    #[command(
+        long_about = "List what an auditor looks for first in a snapshot (by default the newest \
+        complete one), one line per account and finding:\n\n\
+        leaver: an active or invited account whose email belongs to a terminated HR record;\n\
+        no_hr_record: an active person's account that no HR record accounts for;\n\
+        dormant: an active person not seen in the access logs for --dormant-days;\n\
+        guest_expired: a guest whose end date has passed;\n\
+        privileged_new: a privileged grant the baseline did not have.\n\n\
+        leaver and no_hr_record need --hr. Dormancy needs access logs, which sync reads on \
+        Business+ and Enterprise Grid with the admin scope; where the snapshot has none, the \
+        report says dormancy was not checked. Exits 0; with --exit-code, 1 when anything was found."
+    )]
+    Findings(FindingsArgs),
+
     /// Write the review sheet (CSV, one row per grant) and its evidence manifest.
     #[command(
         long_about = "Write the review sheet of a snapshot (by default the latest complete one) \
@@ -264,6 +280,38 @@ pub struct DiffArgs {
     pub to: Option<i64>,
 
     /// Exit with 1 when anything changed (0 when nothing did).
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// The snapshot to check (default: the newest complete one).
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: Option<i64>,
+
+    /// The HR roster (CSV with email and status columns) to check accounts against.
+    #[arg(long, value_name = "FILE")]
+    pub hr: Option<PathBuf>,
+
+    /// A CSV of slack_email,hr_email for people whose two emails differ.
+    #[arg(long, value_name = "FILE", requires = "hr")]
+    pub hr_alias: Option<PathBuf>,
+
+    /// An active person unseen for this many days is dormant.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub dormant_days: u32,
+
+    /// The snapshot new privilege is judged against (default: the complete one before SNAPSHOT).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub baseline: Option<i64>,
+
+    /// Exit with 1 when anything was found (for a scheduled check).
     #[arg(long)]
     pub exit_code: bool,
 

@@ -148,6 +148,15 @@ pub enum Error {
     #[error(transparent)]
     Input(#[from] crate::files::InputError),
 
+    /// Not `#[from]`: the message already carries the roster's error.
+    #[error("refused the HR roster {0}; no finding was computed")]
+    Roster(crate::roster::RosterError),
+
+    #[error(
+        "snapshot {snapshot} records its start as {value:?}, not an RFC 3339 time; the database was edited by hand"
+    )]
+    BadStoredTime { snapshot: i64, value: String },
+
     #[error("refused to write the remediation report to {path}: {reason}")]
     ReportPathRefused { path: PathBuf, reason: String },
 

@@ -8,6 +8,7 @@ mod completions;
 mod demo;
 mod diff;
 mod export;
+mod findings;
 mod sandbox;
 mod snapshots;
 mod sync;
@@ -156,6 +157,7 @@ fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option
         Command::Sync(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
         Command::Snapshots(a) => (Some(&a.db), Some(&a.output), None),
         Command::Diff(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Findings(a) => (Some(&a.db), Some(&a.output), None),
         Command::Export(a) => (Some(&a.db), Some(&a.output), None),
         Command::Apply(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
         Command::Demo(a) => (Some(&a.db), None, None),
@@ -199,6 +201,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Sync(args) => sync::run(&ctx, &args),
         Command::Snapshots(_) => snapshots::run(&ctx),
         Command::Diff(args) => diff::run(&ctx, &args),
+        Command::Findings(args) => findings::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
         Command::Apply(args) => apply::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),

@@ -130,6 +130,20 @@ impl AccountStatus {
     }
 }
 
+impl FromStr for AccountStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AccountStatus::Active,
+            AccountStatus::Invited,
+            AccountStatus::Deactivated,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or_else(|| format!("unknown account status {s:?}"))
+    }
+}
+
 /// The user id of Slack's built-in Slackbot.
 const SLACKBOT_ID: &str = "USLACKBOT";
 

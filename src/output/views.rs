@@ -15,6 +15,7 @@ use crate::domain::model::{Entitlement, Plan};
 use crate::domain::plan::PlanSupport;
 use crate::store::{SnapshotInfo, SnapshotSummary};
 use crate::workflow::comparison::{DiffEntry, DiffReport};
+use crate::workflow::findings::FindingsReport;
 use crate::workflow::remediation::Outcome;
 use crate::workflow::review_sheet::{Manifest, manifest_path};
 
@@ -476,5 +477,57 @@ pub fn print_apply(
             counted(planned, "revocation")
         );
     }
+    Ok(())
+}
+
+/// What `findings` prints: one line per account and finding, then (on a
+/// table, unless `quiet`) what they were computed from.
+pub fn print_findings(format: Format, quiet: bool, report: &FindingsReport) -> std::io::Result<()> {
+    let listing = Listing {
+        headers: vec!["kind", "user_id", "name", "email", "account_type", "detail"],
+        rows: report
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.kind.as_str().to_owned(),
+                    f.user_id.clone(),
+                    f.name.clone().unwrap_or_default(),
+                    f.email.clone().unwrap_or_default(),
+                    f.account_type.as_str().to_owned(),
+                    f.detail.clone(),
+                ]
+            })
+            .collect(),
+    };
+    emit(format, &listing, report)?;
+    if quiet {
+        return Ok(());
+    }
+    let d = &report.dormancy;
+    let dormancy = if d.checked {
+        format!(
+            "dormancy checked: unseen for {} days, from access logs reaching back to {}",
+            d.days,
+            d.logs_since.as_deref().unwrap_or("(no entry)")
+        )
+    } else {
+        format!(
+            "dormancy NOT checked: {}",
+            d.reason.as_deref().unwrap_or("no access logs")
+        )
+    };
+    let roster = match &report.roster {
+        Some(r) => format!(
+            "HR roster {} ({} people, sha256 {})",
+            r.file, r.people, r.sha256
+        ),
+        None => "no HR roster given (--hr): leavers and unknown accounts not checked".into(),
+    };
+    eprintln!(
+        "snapshot {}: {}; {roster}; {dormancy}",
+        report.snapshot,
+        counted(report.findings.len(), "finding")
+    );
     Ok(())
 }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::SandboxError;
-use crate::slack::wire;
 use crate::domain::model::Plan;
+use crate::slack::wire;
 
 /// The bundled sample workspaces, by name.
 const BUNDLED: &[(&str, [&str; 3])] = &[
@@ -444,7 +444,12 @@ fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
                 date_first: now - (300 + (i % 200) as i64) * day - i as i64 - offset,
                 date_last: now - (last + offset) * day,
                 count: Some(40),
-                ip: Some(format!("10.{}.{}.{}", i / 65_536 % 256, i / 256 % 256, i % 256)),
+                ip: Some(format!(
+                    "10.{}.{}.{}",
+                    i / 65_536 % 256,
+                    i / 256 % 256,
+                    i % 256
+                )),
                 user_agent: Some(client.into()),
                 isp: None,
                 country: Some("US".into()),

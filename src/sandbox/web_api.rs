@@ -267,13 +267,22 @@ pub(super) fn team_access_logs(
         .access_logs
         .iter()
         .filter(|l| l.date_first <= before)
-        .filter(|l| members.as_ref().is_none_or(|m| m.contains(l.user_id.as_str())))
+        .filter(|l| {
+            members
+                .as_ref()
+                .is_none_or(|m| m.contains(l.user_id.as_str()))
+        })
         .collect();
     let (count, page) = (count as usize, page as usize);
     let total = logins.len();
     let start = (page - 1) * count;
     Ok(answer(wire::AccessLogs {
-        logins: logins.into_iter().skip(start).take(count).cloned().collect(),
+        logins: logins
+            .into_iter()
+            .skip(start)
+            .take(count)
+            .cloned()
+            .collect(),
         paging: Some(wire::Paging {
             count: count as u64,
             total: total as u64,

@@ -16,8 +16,8 @@ use thiserror::Error;
 pub use journal::{JournalEntry, NewRun};
 pub use query::{PopulationCounts, SnapshotMeta};
 pub use snapshot::{
-    AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts, SnapshotInfo,
-    SnapshotSummary, SnapshotWriter, UserRow,
+    AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts,
+    SnapshotInfo, SnapshotSummary, SnapshotWriter, UserRow,
 };
 
 /// Written into the file header so that slack-uar never mistakes another

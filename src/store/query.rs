@@ -3,13 +3,14 @@
 //! joined cursor, so neither holds a population in memory.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::snapshot::SnapshotInfo;
 use super::{Store, StoreError};
 use crate::domain::changes::{self, AccountFacts, Change, GrantDetail, GrantRow};
+use crate::domain::findings::AccountView;
 use crate::domain::model::Plan;
 
 /// A complete snapshot: what it says about itself, its plan known to this
@@ -67,6 +68,65 @@ fn until_error<'e, T: 'e>(
 }
 
 impl Store {
+    /// Every account of snapshot `id` as the findings see it, with the
+    /// privileged grants it holds that snapshot `baseline` did not.
+    pub fn finding_accounts(
+        &self,
+        id: i64,
+        baseline: Option<i64>,
+    ) -> Result<Vec<AccountView>, StoreError> {
+        let mut new_privileged: HashMap<String, Vec<String>> = HashMap::new();
+        if let Some(b) = baseline {
+            let mut stmt = self.conn.prepare(
+                "SELECT g.user_id, g.entitlement FROM snapshot_grants g
+                 WHERE g.snapshot_id = ?1 AND g.privileged = 1
+                   AND NOT EXISTS (SELECT 1 FROM access_grant x
+                                   WHERE x.snapshot_id = ?2 AND x.user_id = g.user_id
+                                     AND x.entitlement = g.entitlement)
+                 ORDER BY g.user_id, g.entitlement",
+            )?;
+            let rows = stmt.query_map(params![id, b], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (user, entitlement) = row?;
+                new_privileged.entry(user).or_default().push(entitlement);
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT su.user_id, coalesce(r.real_name, r.name), r.email, r.account_type,
+                    r.account_status,
+                    -- users.list keeps a guest's expiry in the profile,
+                    -- Grid's admin.users.list at the top level.
+                    coalesce(json_extract(r.raw_json, '$.profile.guest_expiration_ts'),
+                             json_extract(r.raw_json, '$.expiration_ts')),
+                    la.last_access
+             FROM snapshot_user su
+             JOIN user_record r ON r.id = su.record_id
+             LEFT JOIN last_access la ON la.snapshot_id = su.snapshot_id AND la.user_id = su.user_id
+             WHERE su.snapshot_id = ?1
+             ORDER BY su.user_id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            let text = |i: usize| r.get::<_, String>(i);
+            let bad = |i: usize, e: String| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            };
+            let user_id = text(0)?;
+            Ok(AccountView {
+                new_privileged: new_privileged.remove(&user_id).unwrap_or_default(),
+                user_id,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                account_type: text(3)?.parse().map_err(|e| bad(3, e))?,
+                status: text(4)?.parse().map_err(|e| bad(4, e))?,
+                guest_expires_at: r.get(5)?,
+                last_access: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The newest complete snapshot.
     pub fn latest_complete(&self) -> Result<Option<i64>, StoreError> {
         Ok(self.conn.query_row(

@@ -22,7 +22,8 @@ use crate::error::Error;
 use crate::slack::identity::{Identity, Reach, identify};
 use crate::slack::{ScimProbe, SlackClient, SlackError, translate, wire};
 use crate::store::{
-    AccessLogCoverage, AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store, UserRow,
+    AccessLogCoverage, AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store,
+    UserRow,
 };
 
 /// `users.list` returns at most this many users a page; asking for more is
@@ -278,9 +279,15 @@ async fn read_access_logs(
                 if before.is_none_or(|b| login.date_first < b) {
                     read.entries += 1;
                 }
-                let last = read.last.entry(login.user_id.clone()).or_insert(login.date_last);
+                let last = read
+                    .last
+                    .entry(login.user_id.clone())
+                    .or_insert(login.date_last);
                 *last = (*last).max(login.date_last);
-                read.since = Some(read.since.map_or(login.date_first, |s| s.min(login.date_first)));
+                read.since = Some(
+                    read.since
+                        .map_or(login.date_first, |s| s.min(login.date_first)),
+                );
             }
             let pages = logs.paging.as_ref().map_or(1, |p| p.pages);
             if logs.logins.is_empty() || page >= pages {
@@ -341,7 +348,9 @@ fn store_access(
             }
         }
         Err(reason) => {
-            tracing::warn!("access logs {reason}; dormant accounts cannot be found in this snapshot");
+            tracing::warn!(
+                "access logs {reason}; dormant accounts cannot be found in this snapshot"
+            );
             AccessLogCoverage::NotRead { reason }
         }
     })

@@ -378,7 +378,10 @@ fn export_writes_one_row_per_grant_with_change_marks_and_a_checkable_manifest() 
         (json!(2), json!(1))
     );
     assert_eq!(m["plan"], "business_plus");
-    assert_eq!(m["api_calls"], 6, "auth.test, team.info, usergroups.list, SCIM, users.list, team.accessLogs");
+    assert_eq!(
+        m["api_calls"], 6,
+        "auth.test, team.info, usergroups.list, SCIM, users.list, team.accessLogs"
+    );
     assert_eq!(m["filter"], Value::Null);
     for key in ["generated_at", "started_at", "finished_at", "tool_version"] {
         assert!(m[key].is_string(), "{key}");
