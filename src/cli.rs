@@ -343,6 +343,18 @@ pub struct ExportArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// The HR roster the findings column is checked against (as `findings --hr`).
+    #[arg(long, value_name = "FILE")]
+    pub hr: Option<PathBuf>,
+
+    /// A CSV of slack_email,hr_email for people whose two emails differ.
+    #[arg(long, value_name = "FILE", requires = "hr")]
+    pub hr_alias: Option<PathBuf>,
+
+    /// For the findings column: an active person unseen for this many days is dormant.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub dormant_days: u32,
+
     #[command(flatten)]
     pub db: DbArg,
     #[command(flatten)]
@@ -359,6 +371,8 @@ pub enum OnlyArg {
     Bots,
     /// Grants that are new or whose holder changed since the baseline.
     Changed,
+    /// Grants of accounts with a finding (see `slack-uar findings`).
+    Findings,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use crate::sandbox::{OrgData, Sandbox};
 use crate::sheet::sheet_writer;
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
+use crate::workflow::findings::DEFAULT_DORMANT_DAYS;
 use crate::workflow::remediation::{self, ApplyRequest};
 use crate::workflow::review_sheet::{self, ExportRequest};
 use crate::workflow::{comparison, snapshot};
@@ -246,6 +247,9 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
             filter: None,
             out: sheet.clone(),
             force: false,
+            hr: None,
+            hr_alias: None,
+            dormant_days: DEFAULT_DORMANT_DAYS,
         },
     )?;
     views::print_export(ctx.format, &sheet, &manifest).map_err(Error::Output)?;

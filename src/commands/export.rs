@@ -17,9 +17,13 @@ pub fn request(args: &ExportArgs) -> ExportRequest {
             OnlyArg::Guests => Filter::Guests,
             OnlyArg::Bots => Filter::Bots,
             OnlyArg::Changed => Filter::Changed,
+            OnlyArg::Findings => Filter::Findings,
         }),
         out: args.out.clone(),
         force: args.force,
+        hr: args.hr.clone(),
+        hr_alias: args.hr_alias.clone(),
+        dormant_days: args.dormant_days,
     }
 }
 

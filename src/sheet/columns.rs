@@ -32,6 +32,7 @@ pub const COLUMNS: &[&str] = &[
     "guest_expires_at",
     "usergroup_name",
     "org_role",
+    "findings",
 ];
 
 /// The columns `apply` needs; the rest of the sheet is context for people.

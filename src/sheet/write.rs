@@ -48,6 +48,8 @@ impl ChangeMark {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
     Privileged,
+    /// Rows of accounts with a finding.
+    Findings,
     Guests,
     Bots,
     Changed,
@@ -60,6 +62,7 @@ impl Filter {
             Filter::Guests => "guests",
             Filter::Bots => "bots",
             Filter::Changed => "changed",
+            Filter::Findings => "findings",
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct ReviewRow {
     pub privileged: bool,
     pub change: ChangeMark,
     pub usergroup_name: Option<String>,
+    /// The account's findings (`leaver;dormant`), on each of its rows.
+    pub findings: String,
 }
 
 impl ReviewRow {
@@ -93,6 +98,7 @@ impl ReviewRow {
             detail,
             privileged,
             usergroup_name,
+            findings: String::new(),
         }
     }
 
@@ -108,6 +114,7 @@ impl ReviewRow {
             Some(Filter::Guests) => AccountType::is_guest_str(t),
             Some(Filter::Bots) => t == "bot",
             Some(Filter::Changed) => matches!(self.change, ChangeMark::New | ChangeMark::Changed),
+            Some(Filter::Findings) => !self.findings.is_empty(),
         }
     }
 
@@ -144,6 +151,7 @@ impl ReviewRow {
                 .unwrap_or_default(),
             opt(&self.usergroup_name),
             opt(&d.org_role),
+            self.findings.clone(),
         ]
     }
 }

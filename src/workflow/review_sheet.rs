@@ -3,7 +3,7 @@
 //! manifest's SHA-256 is of exactly the bytes written; both files are
 //! written atomically and privately (see [`crate::files`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use crate::evidence::HashingWriter;
 use crate::files::write_atomically;
 use crate::sheet::{self, Filter, ReviewRow};
 use crate::store::{PopulationCounts, SnapshotMeta, Store};
+use crate::workflow::findings::{self, DormancyFacts, FindingsRequest, RosterFacts};
 
 /// What to export: validated options, defaults resolved by [`resolve`].
 #[derive(Debug, Clone)]
@@ -25,6 +26,10 @@ pub struct ExportRequest {
     pub filter: Option<Filter>,
     pub out: PathBuf,
     pub force: bool,
+    /// The HR roster (and aliases) the findings column is checked against.
+    pub hr: Option<PathBuf>,
+    pub hr_alias: Option<PathBuf>,
+    pub dormant_days: u32,
 }
 
 #[derive(Serialize)]
@@ -65,7 +70,19 @@ pub struct Manifest {
     pub sync: SyncFacts,
     pub counts: PopulationCounts,
     pub columns: &'static [&'static str],
+    /// What the findings column was computed from.
+    pub findings: FindingsFacts,
     pub verify: BTreeMap<&'static str, String>,
+}
+
+/// What the sheet's `findings` column was computed from: an auditor can
+/// see which roster (by SHA-256) and which dormancy threshold.
+#[derive(Debug, Serialize)]
+pub struct FindingsFacts {
+    pub roster: Option<RosterFacts>,
+    pub dormancy: DormancyFacts,
+    /// Accounts with at least one finding.
+    pub accounts: usize,
 }
 
 /// `FILE.manifest.json` beside FILE.
@@ -108,8 +125,39 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
     if out.exists() && !request.force {
         return Err(Error::OutputExists { path: out.clone() });
     }
-    let written = write_sheet(store, snapshot_id, baseline, request.filter, out)?;
-    let manifest = Manifest::new(store, db, &meta, baseline, request, written)?;
+    let found = findings::find(
+        store,
+        &FindingsRequest {
+            snapshot: Some(snapshot_id),
+            hr: request.hr.clone(),
+            hr_alias: request.hr_alias.clone(),
+            dormant_days: request.dormant_days,
+            baseline,
+        },
+    )?;
+    let mut kinds: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in &found.findings {
+        let of = kinds.entry(f.user_id.as_str()).or_default();
+        if !of.contains(&f.kind.as_str()) {
+            of.push(f.kind.as_str());
+        }
+    }
+    let by_account: HashMap<&str, String> =
+        kinds.into_iter().map(|(u, k)| (u, k.join(";"))).collect();
+    let written = write_sheet(
+        store,
+        snapshot_id,
+        baseline,
+        request.filter,
+        out,
+        &by_account,
+    )?;
+    let findings_facts = FindingsFacts {
+        accounts: by_account.len(),
+        roster: found.roster,
+        dormancy: found.dormancy,
+    };
+    let manifest = Manifest::new(store, db, &meta, baseline, request, written, findings_facts)?;
     let manifest_file = manifest_path(out);
     write_atomically(&manifest_file, |mut buf| {
         serde_json::to_writer_pretty(&mut buf, &manifest)
@@ -130,6 +178,7 @@ fn write_sheet(
     baseline: Option<i64>,
     filter: Option<Filter>,
     out: &Path,
+    findings: &HashMap<&str, String>,
 ) -> Result<Written, Error> {
     let groups = store.usergroup_names(snapshot_id)?;
     let io = |source| Error::WriteFile {
@@ -143,9 +192,12 @@ fn write_sheet(
         let (mut rows, mut population_rows) = (0u64, 0u64);
         store.for_each_grant(snapshot_id, baseline, |detail| {
             population_rows += 1;
-            let row = ReviewRow::new(snapshot_id, detail, baseline.is_some(), |id| {
+            let mut row = ReviewRow::new(snapshot_id, detail, baseline.is_some(), |id| {
                 groups.get(id).cloned()
             });
+            if let Some(kinds) = findings.get(row.account().user_id.as_str()) {
+                row.findings.clone_from(kinds);
+            }
             if row.kept_by(filter) {
                 sheet::sheet_row(&mut w, &row.cells()).map_err(csv_err)?;
                 rows += 1;
@@ -173,6 +225,7 @@ impl Manifest {
         baseline: Option<i64>,
         request: &ExportRequest,
         written: Written,
+        findings: FindingsFacts,
     ) -> Result<Manifest, Error> {
         let (filter, out) = (request.filter, request.out.as_path());
         let name = |p: &Path| {
@@ -234,6 +287,7 @@ impl Manifest {
             },
             counts: store.population_counts(meta.id())?,
             columns: sheet::COLUMNS,
+            findings,
             verify,
         })
     }

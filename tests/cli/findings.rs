@@ -326,6 +326,100 @@ fn access_logs_are_read_whole_past_slacks_hundred_pages() {
          WHERE la.snapshot_id = 1 AND u.account_status = 'active' AND u.account_type != 'bot'
            AND la.last_access < strftime('%s', 'now') - 90 * 86400",
     );
-    assert!(unseen > people / 50, "the generated org has dormant people: {unseen}");
+    assert!(
+        unseen > people / 50,
+        "the generated org has dormant people: {unseen}"
+    );
     assert_eq!(dormant, unseen);
+}
+
+#[test]
+fn the_review_sheet_carries_each_accounts_findings_and_the_manifest_their_sources() {
+    let env = two_quarters("kestrel");
+    let hr = hr("kestrel");
+    let out = env.dir.path().join("q4.csv");
+    let out_arg = out.to_str().unwrap();
+    Run::of(env.cmd(&["export", "--out", out_arg, "--hr", &hr])).ok();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().next_back(),
+        Some("findings"),
+        "appended after the others"
+    );
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let of = |user: &str| -> BTreeSet<String> {
+        rows.iter()
+            .filter(|r| &r[col("user_name")] == user)
+            .map(|r| r[col("findings")].to_owned())
+            .collect()
+    };
+    // Every row of the account carries all its kinds.
+    assert_eq!(
+        of("ivan.petrov"),
+        BTreeSet::from(["leaver;dormant".to_owned()])
+    );
+    assert_eq!(
+        of("julia.weber"),
+        BTreeSet::from(["guest_expired".to_owned()])
+    );
+    assert_eq!(
+        of("lukas.becker"),
+        BTreeSet::from(["privileged_new".to_owned()])
+    );
+    assert_eq!(of("maya.okafor"), BTreeSet::from([String::new()]));
+
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{out_arg}.manifest.json")).unwrap())
+            .unwrap();
+    let f = &manifest["findings"];
+    assert_eq!(f["roster"]["file"], hr.as_str());
+    assert_eq!(f["roster"]["people"], 61);
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(std::fs::read(&hr).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(f["roster"]["sha256"], digest.as_str());
+    assert_eq!(f["dormancy"]["days"], 90);
+    assert_eq!(f["dormancy"]["checked"], true);
+    assert_eq!(f["accounts"], 7);
+
+    // --only findings: just the rows of accounts with one.
+    let only = env.dir.path().join("only.csv");
+    Run::of(env.cmd(&[
+        "export",
+        "--out",
+        only.to_str().unwrap(),
+        "--hr",
+        &hr,
+        "--only",
+        "findings",
+    ]))
+    .ok();
+    let mut reader = csv::Reader::from_path(&only).unwrap();
+    let kept: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!kept.is_empty());
+    assert!(kept.iter().all(|r| !r[col("findings")].is_empty()));
+    let expected = rows
+        .iter()
+        .filter(|r| !r[col("findings")].is_empty())
+        .count();
+    assert_eq!(kept.len(), expected);
+
+    // A refused roster writes no sheet.
+    let bad = env.dir.path().join("bad.csv");
+    std::fs::write(&bad, "email\nx@y\n").unwrap();
+    let none = env.dir.path().join("none.csv");
+    Run::of(env.cmd(&[
+        "export",
+        "--out",
+        none.to_str().unwrap(),
+        "--hr",
+        bad.to_str().unwrap(),
+    ]))
+    .fails(2)
+    .stderr_has("has no status column");
+    assert!(!none.exists());
 }

@@ -660,7 +660,7 @@ fn regression_a_sheet_with_a_repeated_column_is_refused_whole() {
         }
         Run::of(env.slack(&sandbox, &args))
             .fails(2)
-            .stderr_has("has the column decision twice (columns 14 and 24)");
+            .stderr_has("has the column decision twice (columns 14 and 25)");
     }
     assert!(
         sandbox.calls().is_empty(),
