@@ -325,6 +325,14 @@ impl Roster {
         self.by_email.get(key)
     }
 
+    /// The roster's file name, without its folder, for details.
+    pub fn file_name(&self) -> &str {
+        std::path::Path::new(&self.file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(&self.file)
+    }
+
     /// People on the roster.
     pub fn len(&self) -> usize {
         self.by_email.len()

@@ -11,7 +11,7 @@ use crate::sandbox::{OrgData, Sandbox};
 use crate::sheet::sheet_writer;
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
-use crate::workflow::findings::DEFAULT_DORMANT_DAYS;
+use crate::workflow::findings::{self, DEFAULT_DORMANT_DAYS, FindingsRequest};
 use crate::workflow::remediation::{self, ApplyRequest};
 use crate::workflow::review_sheet::{self, ExportRequest};
 use crate::workflow::{comparison, snapshot};
@@ -64,6 +64,9 @@ struct Story {
     quarter: &'static str,
     review: &'static str,
     revoke: &'static [(&'static str, &'static str)],
+    /// The company's HR roster, and what `findings` shows against it.
+    hr: &'static str,
+    findings: &'static str,
     dry_run: &'static str,
     /// What the last sync's diff shows.
     proof: &'static str,
@@ -77,15 +80,23 @@ const KESTREL: Story = Story {
     quarter: "Two engineers join, a developer becomes a workspace admin, an admin steps down,\n\
               a contractor's guest account is upgraded, someone leaves, an invitation is accepted,\n\
               and user groups change hands.",
-    review: "Reviewers mark each row keep or revoke. Here they revoke the account of Elif, a\n\
-             contractor nobody sponsored, take Ben (a contractor) out of @engineering, take Rosa off\n\
-             @oncall, and, by mistake, mark the primary owner's account for revocation too.",
+    review: "Reviewers mark each row keep or revoke. Here they revoke the accounts of the two\n\
+             leavers, Ivan and Victor, and of Elif, a contractor nobody sponsored, take Ben (a\n\
+             contractor) out of @engineering, take Rosa off @oncall, and, by mistake, mark the\n\
+             primary owner's account for revocation too.",
     revoke: &[
+        ("ivan.petrov", "workspace:T04KSTRL9:member"),
+        ("victor.hale", "workspace:T04KSTRL9:member"),
         ("elif.yilmaz", "workspace:T04KSTRL9:member"),
         ("ben.turner", "usergroup:S04KENGIN:member"),
         ("rosa.quint", "usergroup:S04KONCAL:member"),
         ("maya.okafor", "workspace:T04KSTRL9:member"),
     ],
+    hr: include_str!("../../sample-data/kestrel-q4/hr.csv"),
+    findings: "Before anyone reviews a row, `slack-uar findings` checks the snapshot against the HR\n\
+               roster, the access logs and Q3: two people left the company yet still have Slack (one\n\
+               used it after leaving), a contractor and a service account no HR record accounts for,\n\
+               an admin nobody has seen for months, a guest past their end date, and the new admin.",
     dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan. Nothing is\n\
               written to Slack without --execute. The primary owner is refused, always.",
     proof: "A new snapshot, and its diff against Q4: exactly what was revoked is gone.",
@@ -101,12 +112,15 @@ const CORVID: Story = Story {
     quarter: "An engineer joins, a reseller gets a guest account in Sales, an analyst becomes an\n\
               admin of Operations, someone leaves the company, a salesperson moves out of the Sales\n\
               workspace, an admin role is granted on the org, and the on-call group changes.",
-    review: "Reviewers take Ivan out of the Sales workspace (but not HQ or Engineering), demote\n\
+    review: "Reviewers close the org accounts of the leavers, Bruno and Caleb, take Ivan out of\n\
+             the Sales workspace (but not HQ or Engineering), demote\n\
              Raj from Engineering admin, end Nina's ownership of Engineering while she stays an\n\
              admin, remove Omar's admin role on Engineering, close the account of Mia (a\n\
              contractor), and mark Felix's Engineering admin for removal: he is an org admin, so\n\
              that is for the org's dashboard.",
     revoke: &[
+        ("bruno.costa", "org:E0CORVID1:member"),
+        ("caleb.diaz", "org:E0CORVID1:member"),
         ("ivan.jensen", "workspace:T0CRVSLS1:member"),
         ("raj.patel", "workspace:T0CRVENG1:admin"),
         ("nina.petrova", "workspace:T0CRVENG1:owner"),
@@ -114,6 +128,11 @@ const CORVID: Story = Story {
         ("mia.contractor", "org:E0CORVID1:member"),
         ("felix.wagner", "workspace:T0CRVENG1:admin"),
     ],
+    hr: include_str!("../../sample-data/corvid-q4/hr.csv"),
+    findings: "Before anyone reviews a row, `slack-uar findings` checks the org against the HR roster,\n\
+               every workspace's access logs and Q3: two leavers still hold org accounts (one signed\n\
+               in after leaving), a partner's guest account no HR record accounts for, an Operations\n\
+               admin unseen for months, a vendor guest past their end date, and new privilege.",
     dry_run: "`slack-uar apply` checks every row against the snapshot and shows the plan: on Grid\n\
               admin.users.remove, setRegular, setAdmin, admin.roles.removeAssignments and SCIM.\n\
               Nothing is written to Slack without --execute.",
@@ -231,11 +250,31 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     );
     diff_step(&ctx, q3_id, q4_id)?;
 
+    say("6. Findings", story.findings);
+    let hr = folder.join("hr.csv");
+    std::fs::write(&hr, story.hr).map_err(|source| Error::WriteFile {
+        path: hr.clone(),
+        source,
+    })?;
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    let found = findings::find(
+        &store,
+        &FindingsRequest {
+            snapshot: Some(q4_id),
+            hr: Some(hr.clone()),
+            hr_alias: None,
+            dormant_days: DEFAULT_DORMANT_DAYS,
+            baseline: Some(q3_id),
+        },
+    )?;
+    views::print_findings(ctx.format, ctx.quiet, &found).map_err(Error::Output)?;
+
     let sheet = folder.join("q4-review.csv");
     say(
-        "6. The review sheet",
-        "`slack-uar export` writes one row per grant for reviewers to mark keep or revoke,\n\
-         with the change since Q3 beside each, and an evidence manifest for the auditor:",
+        "7. The review sheet",
+        "`slack-uar export --hr hr.csv` writes one row per grant for reviewers to mark keep or\n\
+         revoke, with the change since Q3 and the account's findings beside each, and an evidence\n\
+         manifest for the auditor:",
     );
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     let manifest = review_sheet::export(
@@ -247,7 +286,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
             filter: None,
             out: sheet.clone(),
             force: false,
-            hr: None,
+            hr: Some(hr.clone()),
             hr_alias: None,
             dormant_days: DEFAULT_DORMANT_DAYS,
         },
@@ -259,7 +298,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
         review_sheet::manifest_path(&sheet).display()
     );
 
-    say("7. The review", story.review);
+    say("8. The review", story.review);
     let reviewed = folder.join("q4-reviewed.csv");
     review_sheet(&sheet, &reviewed, story.revoke)?;
     let apply_request = |execute| ApplyRequest {
@@ -270,29 +309,30 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
         max_revocations: 100,
     };
 
-    say("8. Apply, dry run", story.dry_run);
+    say("9. Apply, dry run", story.dry_run);
     apply_step(&ctx, &apply_request(false))?;
 
     say(
-        "9. Apply for real",
+        "10. Apply for real",
         "With --execute each revocation is journaled, the grant is read from Slack again just\n\
          before the write, and every result is read back and marked verified:",
     );
     apply_step(&ctx, &apply_request(true))?;
 
-    say("10. Sync again: the proof", story.proof);
+    say("11. Sync again: the proof", story.proof);
     let after_id = sync_step(&ctx, "2026-Q4 after remediation")?;
     diff_step(&ctx, q4_id, after_id)?;
 
     say(
-        "11. All snapshots",
+        "12. All snapshots",
         "`slack-uar snapshots` lists what the database holds, for the auditor's trail:",
     );
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     views::print_snapshots(ctx.format, &store.snapshots()?).map_err(Error::Output)?;
 
     println!(
-        "The review sheet, its manifest, the reviewed sheet and the remediation report are in {}.\n\
+        "The HR roster, the review sheet, its manifest, the reviewed sheet and the remediation\n\
+         report are in {}.\n\
          The database is {}; look inside with:\n  \
          sqlite3 {} 'SELECT row_id, user_id, entitlement, status, verified FROM revocation'",
         folder.display(),

@@ -132,7 +132,7 @@ pub fn of_account(account: &AccountView, ctx: &Context) -> Vec<Finding> {
             Some(_) => {}
             None if account.status == AccountStatus::Active => {
                 let detail = match &account.email {
-                    Some(e) => format!("{e} is on no line of {}", roster.file),
+                    Some(e) => format!("{e} is on no line of {}", roster.file_name()),
                     None => "the account has no email to match".to_owned(),
                 };
                 find(FindingKind::NoHrRecord, detail);

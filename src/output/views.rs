@@ -82,6 +82,19 @@ pub fn print_sync_summary(
                 .to_string(),
         ),
         ("grants", s.counts.grants.to_string()),
+        (
+            "access logs",
+            match s.access_logs_read {
+                Some(true) => format!(
+                    "{}, back to {}",
+                    s.access_logs_note.as_deref().unwrap_or("read"),
+                    s.access_logs_since
+                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                        .map_or_else(|| "(no entry)".into(), |t| t.format("%Y-%m-%d").to_string())
+                ),
+                _ => s.access_logs_note.clone().unwrap_or_default(),
+            },
+        ),
         ("API calls", s.api_calls.to_string()),
         ("duration", format!("{:.1}s", elapsed.as_secs_f64())),
     ];
