@@ -1,8 +1,8 @@
-//! Diff and export benchmark: a generated 100,000-user org (by default;
-//! `SLACK_UAR_BENCH_USERS` to change) and the same org a quarter later,
-//! synced into two snapshots; then `diff` and `export` of the later one
-//! against the first, timed, with their peak memory. Both stream, so memory
-//! should not grow with the population. Figures, not pass/fail.
+//! Diff, findings and export benchmark: a generated 100,000-user org (by
+//! default; `SLACK_UAR_BENCH_USERS` to change) and the same org a quarter
+//! later, synced into two snapshots; then `diff`, `findings` against an HR
+//! roster of as many rows, and `export` of the later one against the first,
+//! timed, with their peak memory. Figures, not pass/fail.
 //!
 //! Run: `cargo bench --bench review`
 
@@ -40,6 +40,54 @@ fn main() {
         m.wall.as_secs_f64(),
         m.cpu.as_secs_f64(),
         m.peak_rss_kib as f64 / 1024.0
+    );
+
+    // An HR roster of one row per generated person, every 100th terminated.
+    let roster = dir.path().join("hr.csv");
+    let mut text = String::from("employee_id,email,status,termination_date\n");
+    for i in 0..users {
+        let status = if i % 100 == 7 {
+            "terminated,2026-06-30"
+        } else {
+            "active,"
+        };
+        text += &format!("E{i},user{i}@generated.example,{status}\n");
+    }
+    std::fs::write(&roster, text).unwrap();
+    let mut findings = slack_uar(&db, None);
+    findings
+        .args([
+            "findings",
+            "2",
+            "--baseline",
+            "1",
+            "--format",
+            "json",
+            "--hr",
+        ])
+        .arg(&roster);
+    let m = run_measured(findings);
+    let out = std::process::Command::new(common::BIN)
+        .env("SLACK_UAR_DB", &db)
+        .args([
+            "findings",
+            "2",
+            "--baseline",
+            "1",
+            "--format",
+            "csv",
+            "--hr",
+        ])
+        .arg(&roster)
+        .output()
+        .unwrap();
+    let found = out.stdout.iter().filter(|b| **b == b'\n').count() - 1;
+    println!(
+        "findings: {:.2}s wall, {:.2}s CPU, peak RSS {:.1} MiB, {found} findings, roster of {} rows, no API call",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        m.peak_rss_kib as f64 / 1024.0,
+        users
     );
 
     let sheet = dir.path().join("sheet.csv");

@@ -167,7 +167,11 @@ pub fn sheet_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
 
 /// Write one row of a sheet, every cell guarded against formula injection.
 pub fn sheet_row<W: Write, S: AsRef<str>>(w: &mut csv::Writer<W>, cells: &[S]) -> csv::Result<()> {
-    w.write_record(cells.iter().map(|c| guard_cell(c.as_ref()).into_owned()))
+    // Only a guarded cell is copied; the rest are written as they are.
+    for cell in cells {
+        w.write_field(guard_cell(cell.as_ref()).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 #[cfg(test)]
@@ -237,5 +241,17 @@ mod tests {
         assert!(row.kept_by(Some(Filter::Privileged)));
         assert!(!row.kept_by(Some(Filter::Guests)));
         assert!(row.kept_by(Some(Filter::Changed)));
+    }
+
+    #[test]
+    fn rows_are_written_whole_and_guarded() {
+        let mut w = sheet_writer(Vec::new()).unwrap();
+        sheet_row(&mut w, &["a", "=b", ""]).unwrap();
+        sheet_row(&mut w, &["c, d", "-1", "e"]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "\u{feff}a,'=b,\r\n\"c, d\",'-1,e\r\n"
+        );
     }
 }

@@ -97,9 +97,12 @@ impl Store {
             "SELECT su.user_id, coalesce(r.real_name, r.name), r.email, r.account_type,
                     r.account_status,
                     -- users.list keeps a guest's expiry in the profile,
-                    -- Grid's admin.users.list at the top level.
-                    coalesce(json_extract(r.raw_json, '$.profile.guest_expiration_ts'),
-                             json_extract(r.raw_json, '$.expiration_ts')),
+                    -- Grid's admin.users.list at the top level. Only
+                    -- guests have one: nobody else's JSON is parsed.
+                    CASE WHEN r.account_type LIKE '%guest' THEN
+                        coalesce(json_extract(r.raw_json, '$.profile.guest_expiration_ts'),
+                                 json_extract(r.raw_json, '$.expiration_ts'))
+                    END,
                     la.last_access
              FROM snapshot_user su
              JOIN user_record r ON r.id = su.record_id
