@@ -86,6 +86,22 @@ pub struct HiddenSlackArgs {
     pub rate_limit_patience: Option<u64>,
 }
 
+/// What findings are checked against, for `findings` and `export`.
+#[derive(Debug, Clone, Args)]
+pub struct RosterArgs {
+    /// The HR roster (CSV with email and status columns) to check accounts against.
+    #[arg(long, value_name = "FILE")]
+    pub hr: Option<PathBuf>,
+
+    /// A CSV of slack_email,hr_email for people whose two emails differ.
+    #[arg(long, value_name = "FILE", requires = "hr")]
+    pub hr_alias: Option<PathBuf>,
+
+    /// An active person unseen for this many days is dormant.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub dormant_days: u32,
+}
+
 /// `--db`, for the commands that use the database.
 #[derive(Debug, Clone, Args)]
 pub struct DbArg {
@@ -295,17 +311,8 @@ pub struct FindingsArgs {
     #[arg(value_name = "SNAPSHOT")]
     pub snapshot: Option<i64>,
 
-    /// The HR roster (CSV with email and status columns) to check accounts against.
-    #[arg(long, value_name = "FILE")]
-    pub hr: Option<PathBuf>,
-
-    /// A CSV of slack_email,hr_email for people whose two emails differ.
-    #[arg(long, value_name = "FILE", requires = "hr")]
-    pub hr_alias: Option<PathBuf>,
-
-    /// An active person unseen for this many days is dormant.
-    #[arg(long, value_name = "N", default_value_t = 90)]
-    pub dormant_days: u32,
+    #[command(flatten)]
+    pub roster: RosterArgs,
 
     /// The snapshot new privilege is judged against (default: the complete one before SNAPSHOT).
     #[arg(long, value_name = "SNAPSHOT")]
@@ -343,17 +350,9 @@ pub struct ExportArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// The HR roster the findings column is checked against (as `findings --hr`).
-    #[arg(long, value_name = "FILE")]
-    pub hr: Option<PathBuf>,
-
-    /// A CSV of slack_email,hr_email for people whose two emails differ.
-    #[arg(long, value_name = "FILE", requires = "hr")]
-    pub hr_alias: Option<PathBuf>,
-
-    /// For the findings column: an active person unseen for this many days is dormant.
-    #[arg(long, value_name = "N", default_value_t = 90)]
-    pub dormant_days: u32,
+    // What the findings column is computed from, as for `findings`.
+    #[command(flatten)]
+    pub roster: RosterArgs,
 
     #[command(flatten)]
     pub db: DbArg,

@@ -21,9 +21,9 @@ pub fn request(args: &ExportArgs) -> ExportRequest {
         }),
         out: args.out.clone(),
         force: args.force,
-        hr: args.hr.clone(),
-        hr_alias: args.hr_alias.clone(),
-        dormant_days: args.dormant_days,
+        hr: args.roster.hr.clone(),
+        hr_alias: args.roster.hr_alias.clone(),
+        dormant_days: args.roster.dormant_days,
     }
 }
 

@@ -10,9 +10,9 @@ use crate::workflow::findings::{self, FindingsRequest};
 pub fn request(args: &FindingsArgs) -> FindingsRequest {
     FindingsRequest {
         snapshot: args.snapshot,
-        hr: args.hr.clone(),
-        hr_alias: args.hr_alias.clone(),
-        dormant_days: args.dormant_days,
+        hr: args.roster.hr.clone(),
+        hr_alias: args.roster.hr_alias.clone(),
+        dormant_days: args.roster.dormant_days,
         baseline: args.baseline,
     }
 }

@@ -82,19 +82,9 @@ pub fn read_roster(request: &FindingsRequest) -> Result<Option<Roster>, Error> {
 /// complete one), against the baseline (default: the complete one before).
 pub fn find(store: &Store, request: &FindingsRequest) -> Result<FindingsReport, Error> {
     let roster = read_roster(request)?;
-    let snapshot = match request.snapshot {
-        Some(id) => id,
-        None => store.latest_complete()?.ok_or(Error::NotEnoughSnapshots {
-            command: "findings",
-            needed: 1,
-            have: 0,
-        })?,
-    };
-    let meta = store.complete_snapshot(snapshot)?;
-    let baseline = match request.baseline {
-        Some(b) => Some(store.complete_snapshot(b)?.id()),
-        None => store.complete_before(snapshot)?,
-    };
+    let (meta, baseline) =
+        super::snapshot_and_baseline(store, "findings", request.snapshot, request.baseline)?;
+    let snapshot = meta.id();
     let info = &meta.info;
     let dormancy = match info.access_logs_read {
         Some(true) => Dormancy::Checked {

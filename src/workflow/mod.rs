@@ -11,3 +11,31 @@ pub mod findings;
 pub mod remediation;
 pub mod review_sheet;
 pub mod snapshot;
+
+use crate::error::Error;
+use crate::store::{SnapshotMeta, Store};
+
+/// The snapshot a command reads (default: the newest complete one) and its
+/// baseline (default: the complete one before it, if any), both checked
+/// complete. `command` names the command in the error when there is none.
+pub fn snapshot_and_baseline(
+    store: &Store,
+    command: &'static str,
+    snapshot: Option<i64>,
+    baseline: Option<i64>,
+) -> Result<(SnapshotMeta, Option<i64>), Error> {
+    let id = match snapshot {
+        Some(id) => id,
+        None => store.latest_complete()?.ok_or(Error::NotEnoughSnapshots {
+            command,
+            needed: 1,
+            have: 0,
+        })?,
+    };
+    let meta = store.complete_snapshot(id)?;
+    let baseline = match baseline {
+        Some(b) => Some(store.complete_snapshot(b)?.id()),
+        None => store.complete_before(id)?,
+    };
+    Ok((meta, baseline))
+}

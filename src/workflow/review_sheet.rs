@@ -103,19 +103,9 @@ struct Written {
 /// Write the review sheet `request.out` and its manifest beside it; return
 /// the manifest.
 pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manifest, Error> {
-    let snapshot_id = match request.snapshot {
-        Some(id) => id,
-        None => store.latest_complete()?.ok_or(Error::NotEnoughSnapshots {
-            command: "export",
-            needed: 1,
-            have: 0,
-        })?,
-    };
-    let meta = store.complete_snapshot(snapshot_id)?;
-    let baseline = match request.baseline {
-        Some(b) => Some(store.complete_snapshot(b)?.id()),
-        None => store.complete_before(snapshot_id)?,
-    };
+    let (meta, baseline) =
+        super::snapshot_and_baseline(store, "export", request.snapshot, request.baseline)?;
+    let snapshot_id = meta.id();
     if request.filter == Some(Filter::Changed) && baseline.is_none() {
         return Err(Error::ChangedNeedsBaseline {
             snapshot: snapshot_id,
