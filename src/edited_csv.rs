@@ -71,3 +71,84 @@ impl<'a> Lines<'a> {
         self.line
     }
 }
+
+/// A header as it is matched: lowercase, without spaces and `_`, so that
+/// `Termination Date`, `termination_date` and `TERMINATIONDATE` are one.
+pub fn normalized(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Why a [`Table`] cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableError {
+    Text(TextError),
+    RepeatedColumn {
+        column: String,
+        first: usize,
+        second: usize,
+    },
+    Malformed {
+        line: u64,
+        detail: String,
+    },
+}
+
+/// The rows of a CSV file people keep by hand (an HR export, a rules
+/// file): columns found by [`normalized`] name, extra ones ignored, short
+/// rows allowed, blank rows skipped, each record with the line it starts on.
+pub struct Table {
+    headers: Vec<String>,
+    pub records: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    pub fn read(bytes: &[u8]) -> Result<Table, TableError> {
+        let body = text(bytes).map_err(TableError::Text)?;
+        let malformed = |line, detail| TableError::Malformed { line, detail };
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| malformed(1, e.to_string()))?
+            .iter()
+            .map(normalized)
+            .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(first) = headers[..i].iter().position(|x| x == h && !h.is_empty()) {
+                return Err(TableError::RepeatedColumn {
+                    column: h.clone(),
+                    first: first + 1,
+                    second: i + 1,
+                });
+            }
+        }
+        let mut lines = Lines::new(body);
+        let mut records = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| malformed(lines.at(e.position()), e.to_string()))?;
+            let line = lines.at(record.position());
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            records.push((line, record));
+        }
+        Ok(Table { headers, records })
+    }
+
+    /// Where the column `name` is, matched as [`normalized`].
+    pub fn column(&self, name: &str) -> Option<usize> {
+        let name = normalized(name);
+        self.headers.iter().position(|h| *h == name)
+    }
+}
+
+/// A cell, trimmed; `None` when the column is absent or the cell empty.
+pub fn cell(record: &csv::StringRecord, at: Option<usize>) -> Option<String> {
+    at.and_then(|i| record.get(i))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use thiserror::Error;
 
-use crate::edited_csv::{self, Lines, TextError};
+use crate::edited_csv::{Table, TableError, TextError, cell};
 use crate::evidence::sha256_hex;
 
 /// Where a person stands with the company.
@@ -117,100 +117,48 @@ pub enum RosterError {
     },
 }
 
-/// A header as it is matched: lowercase, without spaces and `_`.
-fn normalized(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
+impl RosterError {
+    fn of_table(file: &str, e: TableError) -> RosterError {
+        let file = file.to_owned();
+        match e {
+            TableError::Text(TextError::Utf16) => RosterError::Utf16 { file },
+            TableError::Text(TextError::Empty) => RosterError::Empty { file },
+            TableError::Text(TextError::NotUtf8 { line }) => RosterError::NotUtf8 { file, line },
+            TableError::RepeatedColumn {
+                column,
+                first,
+                second,
+            } => RosterError::RepeatedColumn {
+                file,
+                column,
+                first,
+                second,
+            },
+            TableError::Malformed { line, detail } => RosterError::Malformed { file, line, detail },
+        }
+    }
 }
 
 fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// The rows of a CSV file edited by people: its columns found by
-/// normalised name, each record with the line it starts on.
-struct Table {
-    headers: Vec<String>,
-    records: Vec<(u64, csv::StringRecord)>,
-}
-
-impl Table {
-    fn read(file: &str, bytes: &[u8]) -> Result<Table, RosterError> {
-        let file = file.to_owned();
-        let body = edited_csv::text(bytes).map_err(|e| match e {
-            TextError::Utf16 => RosterError::Utf16 { file: file.clone() },
-            TextError::Empty => RosterError::Empty { file: file.clone() },
-            TextError::NotUtf8 { line } => RosterError::NotUtf8 {
-                file: file.clone(),
-                line,
-            },
-        })?;
-        let malformed = |line, detail| RosterError::Malformed {
-            file: file.clone(),
-            line,
-            detail,
-        };
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| malformed(1, e.to_string()))?
-            .iter()
-            .map(normalized)
-            .collect();
-        for (i, h) in headers.iter().enumerate() {
-            if let Some(first) = headers[..i].iter().position(|x| x == h && !h.is_empty()) {
-                return Err(RosterError::RepeatedColumn {
-                    file,
-                    column: h.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                });
-            }
-        }
-        let mut lines = Lines::new(body);
-        let mut records = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| malformed(lines.at(e.position()), e.to_string()))?;
-            let line = lines.at(record.position());
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            records.push((line, record));
-        }
-        Ok(Table { headers, records })
-    }
-
-    fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
-    }
-
-    fn required(&self, file: &str, name: &'static str) -> Result<usize, RosterError> {
-        self.column(&normalized(name))
-            .ok_or_else(|| RosterError::MissingColumn {
-                file: file.into(),
-                column: name,
-            })
-    }
-}
-
-/// A cell, trimmed; `None` when the column is absent or the cell empty.
-fn cell(record: &csv::StringRecord, at: Option<usize>) -> Option<String> {
-    at.and_then(|i| record.get(i))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+fn required(table: &Table, file: &str, name: &'static str) -> Result<usize, RosterError> {
+    table
+        .column(name)
+        .ok_or_else(|| RosterError::MissingColumn {
+            file: file.into(),
+            column: name,
+        })
 }
 
 impl Roster {
     /// Read a roster; `file` names it in errors and in the evidence.
     pub fn read(file: &str, bytes: &[u8]) -> Result<Roster, RosterError> {
-        let table = Table::read(file, bytes)?;
-        let email_at = table.required(file, "email")?;
-        let status_at = table.required(file, "status")?;
-        let optional = |name: &str| table.column(&normalized(name));
+        let table = Table::read(bytes).map_err(|e| RosterError::of_table(file, e))?;
+        let email_at = required(&table, file, "email")?;
+        let status_at = required(&table, file, "status")?;
+        let optional = |name: &str| table.column(name);
         let (date_at, id_at, name_at, department_at, manager_at) = (
             optional("termination_date"),
             optional("employee_id"),
@@ -283,9 +231,9 @@ impl Roster {
     /// Add the aliases of `file` (columns `slack_email`, `hr_email`) for
     /// people whose Slack email differs from HR's.
     pub fn with_aliases(mut self, file: &str, bytes: &[u8]) -> Result<Roster, RosterError> {
-        let table = Table::read(file, bytes)?;
-        let slack_at = table.required(file, "slack_email")?;
-        let hr_at = table.required(file, "hr_email")?;
+        let table = Table::read(bytes).map_err(|e| RosterError::of_table(file, e))?;
+        let slack_at = required(&table, file, "slack_email")?;
+        let hr_at = required(&table, file, "hr_email")?;
         let mut first_line: HashMap<String, u64> = HashMap::new();
         for (line, record) in &table.records {
             let line = *line;
