@@ -12,6 +12,7 @@
 //!   - [`sheet`]: the review sheet, its columns, writing and reading back;
 //!   - [`edited_csv`]: CSV as people edit it: encodings, line numbers;
 //!   - [`roster`]: the HR roster findings are checked against;
+//!   - [`reviewers`]: who reviews each row of the sheet;
 //!   - [`slack`]: the wire client, wire types, token identity, rate tiers;
 //!   - [`store`]: SQLite snapshots, migrations, apply's journal;
 //!   - [`output`]: tables, CSV and JSON for people and scripts;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod evidence;
 pub mod files;
 pub mod output;
+pub mod reviewers;
 pub mod roster;
 pub mod sandbox;
 pub mod sheet;
