@@ -86,6 +86,16 @@ pub struct HiddenSlackArgs {
     pub rate_limit_patience: Option<u64>,
 }
 
+/// An email address, as a reviewer is named.
+fn email_address(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if v.contains('@') && !v.contains(char::is_whitespace) {
+        Ok(v.to_lowercase())
+    } else {
+        Err(format!("{value:?} is not an email address"))
+    }
+}
+
 /// What findings are checked against, for `findings` and `export`.
 #[derive(Debug, Clone, Args)]
 pub struct RosterArgs {
@@ -353,6 +363,16 @@ pub struct ExportArgs {
     // What the findings column is computed from, as for `findings`.
     #[command(flatten)]
     pub roster: RosterArgs,
+
+    /// Reviewer rules: a CSV of match,reviewer, first match wins (see the README).
+    /// Without it, or where no rule matches, a row goes to the account's
+    /// manager in the HR roster (--hr).
+    #[arg(long, value_name = "FILE")]
+    pub reviewers: Option<PathBuf>,
+
+    /// Who reviews the rows nothing else assigned.
+    #[arg(long, value_name = "EMAIL", value_parser = email_address)]
+    pub default_reviewer: Option<String>,
 
     #[command(flatten)]
     pub db: DbArg,

@@ -152,6 +152,20 @@ pub enum Error {
     #[error("refused the HR roster {0}; no finding was computed")]
     Roster(crate::roster::RosterError),
 
+    /// Not `#[from]`: the message already carries the rules' error.
+    #[error("refused the reviewer rules {0}; no sheet was written")]
+    Rules(crate::reviewers::RulesError),
+
+    #[error(
+        "refused {file} line {line}: the reviewer {reviewer} is the account under review; \
+         nobody certifies their own access (assign the row to someone else); nothing was sent to Slack"
+    )]
+    SelfReview {
+        file: String,
+        line: u64,
+        reviewer: String,
+    },
+
     #[error(
         "snapshot {snapshot} records its start as {value:?}, not an RFC 3339 time; the database was edited by hand"
     )]

@@ -289,6 +289,8 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
             hr: Some(hr.clone()),
             hr_alias: None,
             dormant_days: DEFAULT_DORMANT_DAYS,
+            reviewers: None,
+            default_reviewer: None,
         },
     )?;
     views::print_export(ctx.format, &sheet, &manifest).map_err(Error::Output)?;

@@ -24,6 +24,8 @@ pub fn request(args: &ExportArgs) -> ExportRequest {
         hr: args.roster.hr.clone(),
         hr_alias: args.roster.hr_alias.clone(),
         dormant_days: args.roster.dormant_days,
+        reviewers: args.reviewers.clone(),
+        default_reviewer: args.default_reviewer.clone(),
     }
 }
 

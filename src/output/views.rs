@@ -397,7 +397,23 @@ pub fn print_export(format: Format, out: &Path, manifest: &Manifest) -> std::io:
             vec!["sha256".into(), manifest.sha256.clone()],
         ],
     };
-    emit(format, &listing, manifest)
+    emit(format, &listing, manifest)?;
+    let r = &manifest.reviewers;
+    if r.unassigned_rows > 0 && (r.rules_file.is_some() || manifest.findings.roster.is_some()) {
+        eprintln!(
+            "note: {} of {} have no reviewer: no rule matched and no manager is known; \
+             pass --default-reviewer EMAIL to assign them",
+            counted(r.unassigned_rows as usize, "row"),
+            manifest.rows
+        );
+    }
+    if r.self_review_avoided_rows > 0 {
+        eprintln!(
+            "note: {} went to another reviewer than their own account (findings: self_review_avoided)",
+            counted(r.self_review_avoided_rows as usize, "row")
+        );
+    }
+    Ok(())
 }
 
 /// What `apply` prints: the plan or what was done, row by row, then one

@@ -77,6 +77,8 @@ pub struct ReviewRow {
     pub usergroup_name: Option<String>,
     /// The account's findings (`leaver;dormant`), on each of its rows.
     pub findings: String,
+    /// Who reviews the row; empty when nobody was assigned.
+    pub reviewer: String,
 }
 
 impl ReviewRow {
@@ -99,6 +101,7 @@ impl ReviewRow {
             privileged,
             usergroup_name,
             findings: String::new(),
+            reviewer: String::new(),
         }
     }
 
@@ -139,7 +142,7 @@ impl ReviewRow {
             yes_no(self.privileged),
             self.change.as_str().to_owned(),
             String::new(),
-            String::new(),
+            self.reviewer.clone(),
             String::new(),
             opt(&a.display_name),
             opt(&a.title),

@@ -130,6 +130,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Each account's email in snapshot `id`, lowercased, by user id.
+    pub fn account_emails(&self, id: i64) -> Result<HashMap<String, String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT user_id, lower(email) FROM snapshot_users
+             WHERE snapshot_id = ?1 AND email IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The newest complete snapshot.
     pub fn latest_complete(&self) -> Result<Option<i64>, StoreError> {
         Ok(self.conn.query_row(

@@ -81,7 +81,15 @@ pub fn read_roster(request: &FindingsRequest) -> Result<Option<Roster>, Error> {
 /// Every finding of the snapshot the request names (default: the newest
 /// complete one), against the baseline (default: the complete one before).
 pub fn find(store: &Store, request: &FindingsRequest) -> Result<FindingsReport, Error> {
-    let roster = read_roster(request)?;
+    find_with(store, request, read_roster(request)?.as_ref())
+}
+
+/// [`find`], with the roster already read (the request's `hr` is ignored).
+pub fn find_with(
+    store: &Store,
+    request: &FindingsRequest,
+    roster: Option<&Roster>,
+) -> Result<FindingsReport, Error> {
     let (meta, baseline) =
         super::snapshot_and_baseline(store, "findings", request.snapshot, request.baseline)?;
     let snapshot = meta.id();
@@ -107,7 +115,7 @@ pub fn find(store: &Store, request: &FindingsRequest) -> Result<FindingsReport, 
     })?;
     let ctx = Context {
         at,
-        roster: roster.as_ref(),
+        roster,
         dormancy: &dormancy,
     };
     let mut found: Vec<Finding> = store
@@ -119,7 +127,7 @@ pub fn find(store: &Store, request: &FindingsRequest) -> Result<FindingsReport, 
     Ok(FindingsReport {
         snapshot,
         baseline,
-        roster: roster.as_ref().map(|r| RosterFacts {
+        roster: roster.map(|r| RosterFacts {
             file: r.file.clone(),
             sha256: r.sha256.clone(),
             people: r.len(),

@@ -14,6 +14,9 @@ use crate::domain::plan::PlanSupport;
 use crate::error::Error;
 use crate::evidence::HashingWriter;
 use crate::files::write_atomically;
+use crate::files::{MAX_SHEET_BYTES, read_capped};
+use crate::reviewers::{self, Assignment, Fallbacks, Rules};
+use crate::roster::Roster;
 use crate::sheet::{self, Filter, ReviewRow};
 use crate::store::{PopulationCounts, SnapshotMeta, Store};
 use crate::workflow::findings::{self, DormancyFacts, FindingsRequest, RosterFacts};
@@ -30,6 +33,9 @@ pub struct ExportRequest {
     pub hr: Option<PathBuf>,
     pub hr_alias: Option<PathBuf>,
     pub dormant_days: u32,
+    /// Reviewer rules (`match,reviewer`), and who takes what nothing matched.
+    pub reviewers: Option<PathBuf>,
+    pub default_reviewer: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +78,7 @@ pub struct Manifest {
     pub columns: &'static [&'static str],
     /// What the findings column was computed from.
     pub findings: FindingsFacts,
+    pub reviewers: ReviewerFacts,
     pub verify: BTreeMap<&'static str, String>,
 }
 
@@ -83,6 +90,19 @@ pub struct FindingsFacts {
     pub dormancy: DormancyFacts,
     /// Accounts with at least one finding.
     pub accounts: usize,
+}
+
+/// How the sheet's rows were given reviewers.
+#[derive(Debug, Serialize)]
+pub struct ReviewerFacts {
+    /// The rules file and its SHA-256, when one was given.
+    pub rules_file: Option<String>,
+    pub rules_sha256: Option<String>,
+    pub default_reviewer: Option<String>,
+    /// Rows that no rule, manager or default could take.
+    pub unassigned_rows: u64,
+    /// Rows kept from their own account's review.
+    pub self_review_avoided_rows: u64,
 }
 
 /// `FILE.manifest.json` beside FILE.
@@ -98,6 +118,44 @@ struct Written {
     sha256: String,
     rows: u64,
     population_rows: u64,
+    /// Rows written without a reviewer, and rows kept from self-review.
+    unassigned: u64,
+    self_review_avoided: u64,
+}
+
+/// Gives each row its reviewer (see [`crate::reviewers`]).
+struct Assigner<'a> {
+    roster: Option<&'a Roster>,
+    rules: Option<&'a Rules>,
+    default: Option<&'a str>,
+}
+
+impl Assigner<'_> {
+    fn assign(&self, row: &ReviewRow) -> Assignment {
+        let account = row.account();
+        let manager_of = |email: &str| {
+            self.roster
+                .and_then(|r| r.lookup(email))
+                .and_then(|h| h.manager_email.as_deref())
+        };
+        let manager = account.email.as_deref().and_then(manager_of);
+        reviewers::assign(
+            &reviewers::Row {
+                entitlement: &row.detail.entitlement,
+                account_type: account
+                    .account_type
+                    .parse()
+                    .unwrap_or(crate::domain::model::AccountType::Member),
+                email: account.email.as_deref(),
+            },
+            self.rules,
+            &Fallbacks {
+                manager,
+                managers_manager: manager.and_then(manager_of),
+                default: self.default,
+            },
+        )
+    }
 }
 
 /// Write the review sheet `request.out` and its manifest beside it; return
@@ -115,16 +173,22 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
     if out.exists() && !request.force {
         return Err(Error::OutputExists { path: out.clone() });
     }
-    let found = findings::find(
-        store,
-        &FindingsRequest {
-            snapshot: Some(snapshot_id),
-            hr: request.hr.clone(),
-            hr_alias: request.hr_alias.clone(),
-            dormant_days: request.dormant_days,
-            baseline,
-        },
-    )?;
+    let findings_request = FindingsRequest {
+        snapshot: Some(snapshot_id),
+        hr: request.hr.clone(),
+        hr_alias: request.hr_alias.clone(),
+        dormant_days: request.dormant_days,
+        baseline,
+    };
+    let roster = findings::read_roster(&findings_request)?;
+    let rules = match &request.reviewers {
+        Some(path) => {
+            let bytes = read_capped(path, "reviewer rules", MAX_SHEET_BYTES)?;
+            Some(Rules::read(&path.display().to_string(), &bytes).map_err(Error::Rules)?)
+        }
+        None => None,
+    };
+    let found = findings::find_with(store, &findings_request, roster.as_ref())?;
     let mut kinds: HashMap<&str, Vec<&str>> = HashMap::new();
     for f in &found.findings {
         let of = kinds.entry(f.user_id.as_str()).or_default();
@@ -134,6 +198,11 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
     }
     let by_account: HashMap<&str, String> =
         kinds.into_iter().map(|(u, k)| (u, k.join(";"))).collect();
+    let assigner = Assigner {
+        roster: roster.as_ref(),
+        rules: rules.as_ref(),
+        default: request.default_reviewer.as_deref(),
+    };
     let written = write_sheet(
         store,
         snapshot_id,
@@ -141,13 +210,29 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         request.filter,
         out,
         &by_account,
+        &assigner,
     )?;
+    let reviewer_facts = ReviewerFacts {
+        rules_file: rules.as_ref().map(|r| r.file.clone()),
+        rules_sha256: rules.as_ref().map(|r| r.sha256.clone()),
+        default_reviewer: request.default_reviewer.clone(),
+        unassigned_rows: written.unassigned,
+        self_review_avoided_rows: written.self_review_avoided,
+    };
     let findings_facts = FindingsFacts {
         accounts: by_account.len(),
         roster: found.roster,
         dormancy: found.dormancy,
     };
-    let manifest = Manifest::new(store, db, &meta, baseline, request, written, findings_facts)?;
+    let manifest = Manifest::new(
+        store,
+        db,
+        &meta,
+        baseline,
+        request,
+        written,
+        (findings_facts, reviewer_facts),
+    )?;
     let manifest_file = manifest_path(out);
     write_atomically(&manifest_file, |mut buf| {
         serde_json::to_writer_pretty(&mut buf, &manifest)
@@ -169,6 +254,7 @@ fn write_sheet(
     filter: Option<Filter>,
     out: &Path,
     findings: &HashMap<&str, String>,
+    assigner: &Assigner,
 ) -> Result<Written, Error> {
     let groups = store.usergroup_names(snapshot_id)?;
     let io = |source| Error::WriteFile {
@@ -180,6 +266,7 @@ fn write_sheet(
         let mut w = sheet::sheet_writer(HashingWriter::new(buf)).map_err(io)?;
         w.write_record(sheet::COLUMNS).map_err(csv_err)?;
         let (mut rows, mut population_rows) = (0u64, 0u64);
+        let (mut unassigned, mut self_review_avoided) = (0u64, 0u64);
         store.for_each_grant(snapshot_id, baseline, |detail| {
             population_rows += 1;
             let mut row = ReviewRow::new(snapshot_id, detail, baseline.is_some(), |id| {
@@ -188,7 +275,17 @@ fn write_sheet(
             if let Some(kinds) = findings.get(row.account().user_id.as_str()) {
                 row.findings.clone_from(kinds);
             }
+            let assignment = assigner.assign(&row);
+            if assignment.self_review_avoided {
+                if !row.findings.is_empty() {
+                    row.findings.push(';');
+                }
+                row.findings.push_str("self_review_avoided");
+            }
+            row.reviewer = assignment.reviewer.unwrap_or_default();
             if row.kept_by(filter) {
+                unassigned += u64::from(row.reviewer.is_empty());
+                self_review_avoided += u64::from(assignment.self_review_avoided);
                 sheet::sheet_row(&mut w, &row.cells()).map_err(csv_err)?;
                 rows += 1;
             }
@@ -202,6 +299,8 @@ fn write_sheet(
                 sha256,
                 rows,
                 population_rows,
+                unassigned,
+                self_review_avoided,
             },
         ))
     })
@@ -215,7 +314,7 @@ impl Manifest {
         baseline: Option<i64>,
         request: &ExportRequest,
         written: Written,
-        findings: FindingsFacts,
+        (findings, reviewers): (FindingsFacts, ReviewerFacts),
     ) -> Result<Manifest, Error> {
         let (filter, out) = (request.filter, request.out.as_path());
         let name = |p: &Path| {
@@ -228,6 +327,7 @@ impl Manifest {
             sha256,
             rows,
             population_rows,
+            ..
         } = written;
         let mut verify = BTreeMap::new();
         verify.insert(
@@ -278,6 +378,7 @@ impl Manifest {
             counts: store.population_counts(meta.id())?,
             columns: sheet::COLUMNS,
             findings,
+            reviewers,
             verify,
         })
     }

@@ -8,5 +8,6 @@ mod findings;
 mod grid;
 mod help;
 mod review;
+mod reviewers;
 mod sandbox;
 mod sync;

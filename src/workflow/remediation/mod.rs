@@ -106,6 +106,19 @@ pub fn read_sheet(store: &Store, db: &Path, request: &ApplyRequest) -> Result<Re
         Err(e) => return Err(e.into()),
     };
     let meta = store.complete_snapshot(sheet.snapshot_id)?;
+    // Separation of duties: nobody certifies their own access.
+    let emails = store.account_emails(sheet.snapshot_id)?;
+    if let Some(row) = sheet.rows.iter().find(|r| {
+        !r.reviewer.is_empty()
+            && emails.get(&r.user_id).map(String::as_str)
+                == Some(r.reviewer.trim().to_lowercase().as_str())
+    }) {
+        return Err(Error::SelfReview {
+            file: file_name,
+            line: row.line,
+            reviewer: row.reviewer.clone(),
+        });
+    }
     let undecided = sheet.count(Decision::Undecided);
     if request.require_complete && undecided > 0 {
         return Err(Error::Undecided {
