@@ -233,6 +233,16 @@ pub enum Command {
     )]
     Apply(ApplyArgs),
 
+    /// Show a review campaign's progress: per reviewer, rows assigned, decided, revoke, undecided.
+    #[command(
+        long_about = "Show a review campaign's progress from the reviewed files sent back (one or \
+        more, of one snapshot): for each reviewer, the rows assigned, decided, marked revoke and \
+        still undecided, and the total against the snapshot's population, so the security team \
+        knows whom to chase. The files are checked as apply checks them. With --exit-code, exits \
+        1 while any row is undecided or missing from the files."
+    )]
+    Status(StatusArgs),
+
     /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
     #[command(
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
@@ -396,15 +406,15 @@ pub enum OnlyArg {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The reviewed sheet (CSV).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The reviewed sheet (CSV), or several: a split campaign's files of one snapshot.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 
     /// Carry the plan out. Without it, nothing is written to Slack.
     #[arg(long)]
     pub execute: bool,
 
-    /// Where to write the remediation report (default: FILE with .csv replaced by -remediation.csv).
+    /// Where to write the remediation report (default: the first FILE with .csv replaced by -remediation.csv).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
@@ -422,6 +432,22 @@ pub struct ApplyArgs {
     pub output: OutputArg,
     #[command(flatten)]
     pub slack: SlackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The reviewed files (CSV) sent back, of one snapshot.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Exit with 1 while any row is undecided or missing (for a scheduled chase).
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]

@@ -106,11 +106,11 @@ pub enum Error {
     Sheet(crate::sheet::SheetError),
 
     #[error(
-        "refused: {} of {path} without a decision and --require-complete is set; \
+        "refused: {} of {files} without a decision and --require-complete is set; \
          fill decision with keep or revoke on every row",
         counted(*undecided, "row")
     )]
-    Undecided { path: PathBuf, undecided: usize },
+    Undecided { files: String, undecided: usize },
 
     #[error(
         "refused: the plan would revoke {planned} grants, more than --max-revocations {max}; \
@@ -155,6 +155,30 @@ pub enum Error {
     /// Not `#[from]`: the message already carries the rules' error.
     #[error("refused the reviewer rules {0}; no sheet was written")]
     Rules(crate::reviewers::RulesError),
+
+    #[error(
+        "refused: {file} is a sheet of snapshot {snapshot} and {first} of snapshot {first_snapshot}; \
+         apply the files of one snapshot together (nothing was sent to Slack)"
+    )]
+    SheetsOfTwoSnapshots {
+        first: String,
+        first_snapshot: i64,
+        file: String,
+        snapshot: i64,
+    },
+
+    #[error(
+        "refused: row {row_id} has one decision in {first} and another in {second}; \
+         make them agree (nothing was sent to Slack)"
+    )]
+    ConflictingDecisions {
+        row_id: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("no reviewed sheet given")]
+    NoSheets,
 
     #[error(
         "refused {file} line {line}: the reviewer {reviewer} is the account under review; \

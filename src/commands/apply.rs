@@ -10,7 +10,7 @@ use crate::workflow::remediation::{self, ApplyRequest};
 
 pub fn request(args: &ApplyArgs) -> ApplyRequest {
     ApplyRequest {
-        sheet: args.file.clone(),
+        sheets: args.files.clone(),
         execute: args.execute,
         report: args.report.clone(),
         require_complete: args.require_complete,
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8, Error> {
     ));
     bar.finish_and_clear();
     let outcome = outcome?;
-    views::print_apply(ctx.format, ctx.quiet, &request.sheet, &outcome).map_err(Error::Output)?;
+    views::print_apply(ctx.format, ctx.quiet, &outcome).map_err(Error::Output)?;
     Ok(if outcome.by_status().contains_key("failed") {
         exit::FINDINGS
     } else {

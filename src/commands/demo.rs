@@ -187,7 +187,7 @@ fn apply_step(ctx: &Context, request: &ApplyRequest) -> Result<(), Error> {
         request,
         &|_, _| {},
     ))?;
-    views::print_apply(ctx.format, ctx.quiet, &request.sheet, &outcome).map_err(Error::Output)
+    views::print_apply(ctx.format, ctx.quiet, &outcome).map_err(Error::Output)
 }
 
 pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
@@ -304,7 +304,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     let reviewed = folder.join("q4-reviewed.csv");
     review_sheet(&sheet, &reviewed, story.revoke)?;
     let apply_request = |execute| ApplyRequest {
-        sheet: reviewed.clone(),
+        sheets: vec![reviewed.clone()],
         execute,
         report: None,
         require_complete: true,

@@ -11,6 +11,7 @@ mod export;
 mod findings;
 mod sandbox;
 mod snapshots;
+mod status;
 mod sync;
 
 use std::io::IsTerminal;
@@ -160,6 +161,7 @@ fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option
         Command::Findings(a) => (Some(&a.db), Some(&a.output), None),
         Command::Export(a) => (Some(&a.db), Some(&a.output), None),
         Command::Apply(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
+        Command::Status(a) => (Some(&a.db), Some(&a.output), None),
         Command::Demo(a) => (Some(&a.db), None, None),
         Command::Sandbox(_) | Command::Completions(_) | Command::Man => (None, None, None),
     }
@@ -204,6 +206,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Findings(args) => findings::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
         Command::Apply(args) => apply::run(&ctx, &args),
+        Command::Status(args) => status::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
         Command::Completions(args) => completions::completions(args.shell),

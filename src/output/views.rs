@@ -14,6 +14,7 @@ use crate::domain::changes::Change;
 use crate::domain::model::{Entitlement, Plan};
 use crate::domain::plan::PlanSupport;
 use crate::store::{SnapshotInfo, SnapshotSummary};
+use crate::workflow::collection::CampaignStatus;
 use crate::workflow::comparison::{DiffEntry, DiffReport};
 use crate::workflow::findings::FindingsReport;
 use crate::workflow::remediation::Outcome;
@@ -419,12 +420,7 @@ pub fn print_export(format: Format, out: &Path, manifest: &Manifest) -> std::io:
 /// What `apply` prints: the plan or what was done, row by row, then one
 /// line on stderr (unless `quiet`) saying what happened and where the
 /// report is.
-pub fn print_apply(
-    format: Format,
-    quiet: bool,
-    sheet: &Path,
-    outcome: &Outcome,
-) -> std::io::Result<()> {
+pub fn print_apply(format: Format, quiet: bool, outcome: &Outcome) -> std::io::Result<()> {
     let listing = Listing {
         headers: vec![
             "row_id",
@@ -456,7 +452,7 @@ pub fn print_apply(
             })
             .collect(),
     };
-    let sheet = sheet.display();
+    let sheet = &outcome.files;
     let id = outcome.snapshot_id;
     if format == Format::Table && !quiet {
         if outcome.executed {
@@ -558,5 +554,42 @@ pub fn print_findings(format: Format, quiet: bool, report: &FindingsReport) -> s
         report.snapshot,
         counted(report.findings.len(), "finding")
     );
+    Ok(())
+}
+
+/// What `status` prints: a line per reviewer and the total, then (unless
+/// `quiet`) the files against the snapshot's population.
+pub fn print_status(format: Format, quiet: bool, status: &CampaignStatus) -> std::io::Result<()> {
+    let line = |p: &crate::workflow::collection::ReviewerProgress| {
+        vec![
+            if p.reviewer.is_empty() {
+                "(no reviewer)".to_owned()
+            } else {
+                p.reviewer.clone()
+            },
+            p.assigned.to_string(),
+            p.decided.to_string(),
+            p.revoke.to_string(),
+            p.undecided.to_string(),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = status.reviewers.iter().map(line).collect();
+    rows.push(line(&status.total));
+    let listing = Listing {
+        headers: vec!["reviewer", "assigned", "decided", "revoke", "undecided"],
+        rows,
+    };
+    emit(format, &listing, status)?;
+    if !quiet {
+        eprintln!(
+            "snapshot {}: {} of {} grants are in the files ({}); {} undecided, {} in no file",
+            status.snapshot,
+            status.in_files,
+            status.population,
+            status.files.join(", "),
+            status.total.undecided,
+            status.missing
+        );
+    }
     Ok(())
 }

@@ -130,6 +130,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many grants snapshot `id` has: the review's population.
+    pub fn population_rows(&self, id: i64) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM access_grant WHERE snapshot_id = ?1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// Each account's email in snapshot `id`, lowercased, by user id.
     pub fn account_emails(&self, id: i64) -> Result<HashMap<String, String>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -230,3 +230,189 @@ fn a_bad_rule_is_refused_with_its_line_and_no_sheet_is_written() {
     .fails(2)
     .stderr_has("is not an email address");
 }
+
+/// Split the exported sheet into files by reviewer, as a campaign would,
+/// deciding `revoke` for the given (user name, entitlement) rows and `keep`
+/// for the rest, except `undecided` users whose rows stay empty.
+fn split_by_reviewer(
+    sheet: &Path,
+    dir: &Path,
+    revoke: &[(&str, &str)],
+    undecided: &[&str],
+) -> (Vec<PathBuf>, PathBuf) {
+    let mut reader = csv::Reader::from_path(sheet).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (u, e, d, r) = (
+        col("user_name"),
+        col("entitlement"),
+        col("decision"),
+        col("reviewer"),
+    );
+    let mut by: std::collections::BTreeMap<String, Vec<Vec<String>>> = Default::default();
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
+        cells[d] = if revoke.contains(&(&rec[u], &rec[e])) {
+            "revoke".into()
+        } else if undecided.contains(&&rec[u]) {
+            String::new()
+        } else {
+            "keep".into()
+        };
+        by.entry(rec[r].to_owned()).or_default().push(cells);
+    }
+    let write = |path: &Path, rows: &mut dyn Iterator<Item = &Vec<String>>| {
+        let mut w = csv::Writer::from_path(path).unwrap();
+        w.write_record(&headers).unwrap();
+        for row in rows {
+            w.write_record(row).unwrap();
+        }
+        w.flush().unwrap();
+    };
+    let files: Vec<PathBuf> = by
+        .iter()
+        .enumerate()
+        .map(|(i, (_, rows))| {
+            let path = dir.join(format!("part-{i}.csv"));
+            write(&path, &mut rows.iter());
+            path
+        })
+        .collect();
+    let whole = dir.join("whole.csv");
+    write(&whole, &mut by.values().flatten());
+    (files, whole)
+}
+
+fn plan_of(env: &TestEnv, sb: &Sandbox, files: &[&str], report: &Path) -> Value {
+    let mut args = vec!["apply"];
+    args.extend(files);
+    args.extend(["--report", report.to_str().unwrap(), "--format", "json"]);
+    Run::of(env.slack(sb, &args)).ok().json()
+}
+
+#[test]
+fn a_split_campaign_recombined_applies_as_the_whole_sheet_and_status_says_who_to_chase() {
+    let (env, hr) = kestrel_q4();
+    let (sheet, _) = export(
+        &env,
+        "q4.csv",
+        &["--hr", &hr, "--default-reviewer", "it@kestrel.example"],
+    );
+    let revoke = [
+        ("victor.hale", "workspace:T04KSTRL9:member"),
+        ("rosa.quint", "usergroup:S04KONCAL:member"),
+        ("elif.yilmaz", "workspace:T04KSTRL9:member"),
+    ];
+    let (parts, whole) = split_by_reviewer(&sheet, env.dir.path(), &revoke, &["aiko.tanaka"]);
+    assert!(parts.len() >= 3, "{parts:?}");
+    let sb = Sandbox::with_data(&sample_data("kestrel-q4"));
+    let part_args: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
+    let split = plan_of(
+        &env,
+        &sb,
+        &part_args,
+        &env.dir.path().join("split-report.csv"),
+    );
+    let one = plan_of(
+        &env,
+        &sb,
+        &[whole.to_str().unwrap()],
+        &env.dir.path().join("whole-report.csv"),
+    );
+    // The same revocations with the same dispositions; among writes of
+    // one kind, the order follows each file's lines.
+    let by_row = |plan: &Value| {
+        let mut rows = plan["revocations"].as_array().unwrap().clone();
+        rows.sort_by_key(|r| r["row_id"].as_str().unwrap().to_owned());
+        rows
+    };
+    assert_eq!(by_row(&split), by_row(&one), "the same plan");
+    assert_eq!(split["revoke"], 3);
+    assert_eq!(
+        (split["keep"].clone(), split["undecided"].clone()),
+        (one["keep"].clone(), one["undecided"].clone())
+    );
+
+    // status: per reviewer, and the files against the population.
+    let status =
+        Run::of(env.cmd(&[&["status"][..], &part_args[..], &["--format", "json"]].concat()))
+            .ok()
+            .json();
+    assert_eq!(status["missing"], 0);
+    assert_eq!(status["in_files"], status["population"]);
+    let henrik = status["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reviewer"] == "henrik.sorensen@kestrel.example")
+        .unwrap();
+    assert!(
+        henrik["undecided"].as_u64().unwrap() > 0,
+        "Aiko's rows wait on her manager: {henrik}"
+    );
+    assert_eq!(status["total"]["revoke"], 3);
+    // --exit-code: 1 while anything is undecided or missing from the files.
+    Run::of(
+        env.cmd(
+            &[
+                &["status", "--exit-code", "--format", "json"][..],
+                &part_args[..],
+            ]
+            .concat(),
+        ),
+    )
+    .fails(1);
+    let without_one = &part_args[1..];
+    let partial = Run::of(env.cmd(&[&["status", "--format", "json"][..], without_one].concat()))
+        .ok()
+        .json();
+    assert!(partial["missing"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_set_of_files_is_refused_whole_for_conflicting_decisions_or_two_snapshots() {
+    let (env, hr) = kestrel_q4();
+    let (sheet, _) = export(&env, "q4.csv", &["--hr", &hr]);
+    let revoke = [("victor.hale", "workspace:T04KSTRL9:member")];
+    let (_, yes) = split_by_reviewer(&sheet, env.dir.path(), &revoke, &[]);
+    let keep_dir = env.dir.path().join("keep");
+    std::fs::create_dir(&keep_dir).unwrap();
+    let (_, no) = split_by_reviewer(&sheet, &keep_dir, &[], &[]);
+    let sb = Sandbox::with_data(&sample_data("kestrel-q4"));
+    Run::of(env.slack(&sb, &["apply", yes.to_str().unwrap(), no.to_str().unwrap()]))
+        .fails(2)
+        .stderr_has("has one decision in")
+        .stderr_has("whole.csv line")
+        .stderr_has("keep/whole.csv line");
+    // The same answer twice is no conflict.
+    Run::of(env.slack(
+        &sb,
+        &[
+            "apply",
+            yes.to_str().unwrap(),
+            yes.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    ))
+    .ok();
+
+    // A file of another snapshot.
+    Run::of(env.slack(&sb, &["sync"])).ok();
+    let later = env.dir.path().join("later.csv");
+    Run::of(env.cmd(&["export", "2", "--out", later.to_str().unwrap()])).ok();
+    Run::of(env.slack(
+        &sb,
+        &["apply", yes.to_str().unwrap(), later.to_str().unwrap()],
+    ))
+    .fails(2)
+    .stderr_has("later.csv is a sheet of snapshot 2 and")
+    .stderr_has("of snapshot 1");
+    let calls = sb.calls();
+    assert!(
+        !calls.contains_key("scim:PATCH Users/{id}")
+            && !calls.contains_key("usergroups.users.update"),
+        "nothing written: {calls:?}"
+    );
+}

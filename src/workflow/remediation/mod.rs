@@ -9,7 +9,6 @@
 pub mod execute;
 pub mod report;
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,16 +16,17 @@ use serde::Serialize;
 
 use crate::domain::plan::{self, Disposition, PlanContext, PlanSupport, Revocation};
 use crate::error::Error;
-use crate::files::{MAX_SHEET_BYTES, read_capped};
-use crate::sheet::{self, Decision, ReviewedSheet, SheetError};
+use crate::sheet::{Decision, ReviewedSheet};
 use crate::slack::{Identity, SlackClient, SlackError, identify};
-use crate::store::{JournalEntry, NewRun, SnapshotMeta, Store, StoreError};
+use crate::store::{JournalEntry, NewRun, SnapshotMeta, Store};
+use crate::workflow::collection;
 use report::{Existing, ReportRow};
 
 /// What to apply, and how: validated options.
 #[derive(Debug, Clone)]
 pub struct ApplyRequest {
-    pub sheet: PathBuf,
+    /// One or more reviewed files of one snapshot (a split campaign's).
+    pub sheets: Vec<PathBuf>,
     pub execute: bool,
     /// Where the remediation report goes; [`report::default_path`] when none.
     pub report: Option<PathBuf>,
@@ -47,6 +47,8 @@ pub struct Reviewed {
 /// What a run of apply came to: the JSON that `apply --format json` prints.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
+    /// The reviewed file or files applied.
+    pub files: String,
     pub snapshot_id: i64,
     pub plan_support: PlanSupport,
     pub sheet_sha256: String,
@@ -79,58 +81,23 @@ impl Outcome {
 /// Step 1: read the sheet and check every row against its snapshot, and
 /// check where its report may go. Refuses the whole file on any problem.
 pub fn read_sheet(store: &Store, db: &Path, request: &ApplyRequest) -> Result<Reviewed, Error> {
-    let bytes = read_capped(&request.sheet, "sheet", MAX_SHEET_BYTES)?;
-    let file_name = request.sheet.display().to_string();
-    let db_error = RefCell::new(None);
-    let parsed = sheet::read(&file_name, &bytes, |snapshot, user, entitlement| {
-        store
-            .grant_workspace(snapshot, user, entitlement)
-            .unwrap_or_else(|e| {
-                db_error.borrow_mut().get_or_insert(e);
-                None
-            })
-    });
-    if let Some(e) = db_error.into_inner() {
-        return Err(e.into());
-    }
-    let sheet = match parsed {
-        Ok(s) => s,
-        Err(SheetError::UnknownGrant { snapshot_id, .. })
-            if matches!(
-                store.snapshot(snapshot_id),
-                Err(StoreError::NoSnapshot { .. })
-            ) =>
-        {
-            return Err(Error::SheetSnapshotMissing { snapshot_id });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let collected = collection::collect(store, &request.sheets)?;
+    let file_name = collected.names();
+    let sheet = collected.sheet;
     let meta = store.complete_snapshot(sheet.snapshot_id)?;
-    // Separation of duties: nobody certifies their own access.
-    let emails = store.account_emails(sheet.snapshot_id)?;
-    if let Some(row) = sheet.rows.iter().find(|r| {
-        !r.reviewer.is_empty()
-            && emails.get(&r.user_id).map(String::as_str)
-                == Some(r.reviewer.trim().to_lowercase().as_str())
-    }) {
-        return Err(Error::SelfReview {
-            file: file_name,
-            line: row.line,
-            reviewer: row.reviewer.clone(),
-        });
-    }
     let undecided = sheet.count(Decision::Undecided);
     if request.require_complete && undecided > 0 {
         return Err(Error::Undecided {
-            path: request.sheet.clone(),
+            files: file_name,
             undecided,
         });
     }
+    let first = request.sheets.first().ok_or(Error::NoSheets)?;
     let report_path = request
         .report
         .clone()
-        .unwrap_or_else(|| report::default_path(&request.sheet));
-    let existing_report = report::check_path(&report_path, &request.sheet, &sheet, db)?;
+        .unwrap_or_else(|| report::default_path(first));
+    let existing_report = report::check_path(&report_path, &request.sheets, &sheet, db)?;
     Ok(Reviewed {
         file_name,
         sheet,
@@ -317,6 +284,7 @@ pub async fn apply(
     }
     store.finish_apply_run(run_id)?;
     Ok(Outcome {
+        files: file_name,
         snapshot_id,
         plan_support: PlanSupport::of(meta.plan),
         sheet_sha256: sheet.sha256,

@@ -127,7 +127,7 @@ fn refused(path: &Path, reason: String) -> Error {
 /// beside it may be overwritten, nor may the sheet being applied.
 pub fn check_path(
     path: &Path,
-    sheet_path: &Path,
+    sheet_paths: &[PathBuf],
     sheet: &ReviewedSheet,
     db: &Path,
 ) -> Result<Existing, Error> {
@@ -150,7 +150,7 @@ pub fn check_path(
             ));
         }
     }
-    if target == resolved(sheet_path) {
+    if sheet_paths.iter().any(|p| target == resolved(p)) {
         return Err(refused(
             path,
             "it is the sheet being applied; name another file with --report".into(),
