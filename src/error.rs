@@ -177,6 +177,11 @@ pub enum Error {
         second: String,
     },
 
+    #[error(
+        "{path} is not a workbook slack-uar can read ({detail}); save it again as Excel Workbook (.xlsx) or as CSV UTF-8"
+    )]
+    Workbook { path: PathBuf, detail: String },
+
     #[error("no reviewed sheet given")]
     NoSheets,
 

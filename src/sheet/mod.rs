@@ -6,6 +6,7 @@
 pub mod columns;
 pub mod read;
 pub mod write;
+pub mod xlsx;
 
 pub use columns::{COLUMNS, REQUIRED, guard_cell, row_id, unguard};
 pub use read::{Decision, ReviewedSheet, SheetError, SheetRow, read};

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::evidence::sha256_hex;
 use crate::files::{MAX_SHEET_BYTES, read_capped};
-use crate::sheet::{self, Decision, ReviewedSheet, SheetError};
+use crate::sheet::{self, Decision, ReviewedSheet, SheetError, xlsx};
 use crate::store::{Store, StoreError};
 
 /// The answers of a campaign, merged: each row once.
@@ -40,8 +40,23 @@ impl Collected {
 fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error> {
     let bytes = read_capped(path, "sheet", MAX_SHEET_BYTES)?;
     let name = path.display().to_string();
+    // A workbook is read as the CSV of its first sheet, a line a row; its
+    // hash stays that of the file.
+    let (text, name) = if xlsx::is_workbook(&bytes) {
+        let csv = xlsx::to_csv(&bytes).map_err(|e| Error::Workbook {
+            path: path.to_owned(),
+            detail: match e {
+                xlsx::ReadError::NotAWorkbook(d) => d,
+                xlsx::ReadError::NoSheet => "it has no sheet".into(),
+            },
+        })?;
+        // Its refusals say "FILE, sheet Review, line N": line N is row N.
+        (csv, format!("{name}, sheet {},", xlsx::SHEET_NAME))
+    } else {
+        (bytes.clone(), name)
+    };
     let db_error = RefCell::new(None);
-    let parsed = sheet::read(&name, &bytes, |snapshot, user, entitlement| {
+    let parsed = sheet::read(&name, &text, |snapshot, user, entitlement| {
         store
             .grant_workspace(snapshot, user, entitlement)
             .unwrap_or_else(|e| {
@@ -53,7 +68,10 @@ fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error
         return Err(e.into());
     }
     match parsed {
-        Ok(s) => Ok((name, s)),
+        Ok(mut s) => {
+            s.sha256 = sha256_hex(&bytes);
+            Ok((path.display().to_string(), s))
+        }
         Err(SheetError::UnknownGrant { snapshot_id, .. })
             if matches!(
                 store.snapshot(snapshot_id),

@@ -17,6 +17,7 @@ use crate::files::write_atomically;
 use crate::files::{MAX_SHEET_BYTES, read_capped};
 use crate::reviewers::{self, Assignment, Fallbacks, Rules};
 use crate::roster::Roster;
+use crate::sheet::xlsx::XlsxSheet;
 use crate::sheet::{self, Filter, ReviewRow};
 use crate::store::{PopulationCounts, SnapshotMeta, Store};
 use crate::workflow::findings::{self, DormancyFacts, FindingsRequest, RosterFacts};
@@ -203,14 +204,27 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         rules: rules.as_ref(),
         default: request.default_reviewer.as_deref(),
     };
+    let info = &meta.info;
+    let about = vec![
+        format!("slack-uar review sheet of snapshot {snapshot_id} ({})", info.label.as_deref().unwrap_or("no label")),
+        format!("Slack read from {} to {} ({} plan, {} API calls)", info.started_at, meta.finished_at, meta.plan, info.api_calls),
+        format!("Baseline for the change column: {}", baseline.map_or_else(|| "none".into(), |b| format!("snapshot {b}"))),
+        "Fill decision with keep or revoke on every row; reviewer and comment may be edited too.".into(),
+        "Every other cell is locked: it identifies the grant, and apply refuses a row whose identity was changed.".into(),
+        format!("The manifest beside this file ({}) holds its SHA-256, row count and the snapshot's figures.", manifest_path(out).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        format!("Written by slack-uar {}.", env!("CARGO_PKG_VERSION")),
+    ];
     let written = write_sheet(
         store,
-        snapshot_id,
-        baseline,
-        request.filter,
-        out,
-        &by_account,
-        &assigner,
+        SheetJob {
+            snapshot_id,
+            baseline,
+            filter: request.filter,
+            out,
+            findings: &by_account,
+            assigner: &assigner,
+            about,
+        },
     )?;
     let reviewer_facts = ReviewerFacts {
         rules_file: rules.as_ref().map(|r| r.file.clone()),
@@ -247,24 +261,57 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
     Ok(manifest)
 }
 
-fn write_sheet(
-    store: &Store,
+/// Where the rows of one sheet go: a CSV written as it streams, or a
+/// workbook written at the end.
+enum Sink<W: std::io::Write> {
+    Csv(Box<csv::Writer<HashingWriter<W>>>),
+    /// The workbook, and where its bytes go when it is finished.
+    Xlsx(Box<XlsxSheet>, W),
+}
+
+/// Everything one sheet is written from.
+struct SheetJob<'a> {
     snapshot_id: i64,
     baseline: Option<i64>,
     filter: Option<Filter>,
-    out: &Path,
-    findings: &HashMap<&str, String>,
-    assigner: &Assigner,
-) -> Result<Written, Error> {
+    out: &'a Path,
+    findings: &'a HashMap<&'a str, String>,
+    assigner: &'a Assigner<'a>,
+    /// The workbook's "About" sheet (ignored for CSV).
+    about: Vec<String>,
+}
+
+/// Whether `out` names an Excel workbook.
+pub fn is_xlsx(out: &Path) -> bool {
+    out.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+fn write_sheet(store: &Store, job: SheetJob) -> Result<Written, Error> {
+    let SheetJob {
+        snapshot_id,
+        baseline,
+        filter,
+        out,
+        findings,
+        assigner,
+        about,
+    } = job;
     let groups = store.usergroup_names(snapshot_id)?;
     let io = |source| Error::WriteFile {
         path: out.to_owned(),
         source,
     };
     let csv_err = |e: csv::Error| io(std::io::Error::other(e));
+    let xlsx_err = |e: rust_xlsxwriter::XlsxError| io(std::io::Error::other(e));
     write_atomically(out, |buf| {
-        let mut w = sheet::sheet_writer(HashingWriter::new(buf)).map_err(io)?;
-        w.write_record(sheet::COLUMNS).map_err(csv_err)?;
+        let mut sink = if is_xlsx(out) {
+            Sink::Xlsx(Box::new(XlsxSheet::new().map_err(xlsx_err)?), buf)
+        } else {
+            let mut w = sheet::sheet_writer(HashingWriter::new(buf)).map_err(io)?;
+            w.write_record(sheet::COLUMNS).map_err(csv_err)?;
+            Sink::Csv(Box::new(w))
+        };
         let (mut rows, mut population_rows) = (0u64, 0u64);
         let (mut unassigned, mut self_review_avoided) = (0u64, 0u64);
         store.for_each_grant(snapshot_id, baseline, |detail| {
@@ -286,13 +333,23 @@ fn write_sheet(
             if row.kept_by(filter) {
                 unassigned += u64::from(row.reviewer.is_empty());
                 self_review_avoided += u64::from(assignment.self_review_avoided);
-                sheet::sheet_row(&mut w, &row.cells()).map_err(csv_err)?;
+                match &mut sink {
+                    Sink::Csv(w) => sheet::sheet_row(w, &row.cells()).map_err(csv_err)?,
+                    Sink::Xlsx(x, _) => x.row(&row.cells()).map_err(xlsx_err)?,
+                }
                 rows += 1;
             }
             Ok::<(), Error>(())
         })?;
-        let hashing = w.into_inner().map_err(|e| io(e.into_error()))?;
-        let (buf, sha256) = hashing.finish();
+        let (buf, sha256) = match sink {
+            Sink::Csv(w) => w.into_inner().map_err(|e| io(e.into_error()))?.finish(),
+            Sink::Xlsx(x, buf) => {
+                let bytes = x.finish(&about).map_err(xlsx_err)?;
+                let mut hashing = HashingWriter::new(buf);
+                hashing.write_all(&bytes).map_err(io)?;
+                hashing.finish()
+            }
+        };
         Ok((
             buf,
             Written {

@@ -215,7 +215,9 @@ fn an_org_larger_than_a_page_is_read_in_full_page_by_page() {
 #[test]
 fn a_sync_under_slacks_tier_limits_waits_them_out_and_reads_every_workspace() {
     // Thirty workspaces take thirty usergroups.list calls, past tier 2's
-    // burst of twenty; a three-second minute keeps the waits short.
+    // burst of twenty; a ten-second minute refills two calls a second,
+    // slower than the sync asks however busy the machine, and keeps the
+    // waits short.
     let sb = Sandbox::start(&[
         "--generate-users",
         "2500",
@@ -223,7 +225,7 @@ fn a_sync_under_slacks_tier_limits_waits_them_out_and_reads_every_workspace() {
         "30",
         "--rate-limits",
         "--rate-limit-minute-ms",
-        "3000",
+        "10000",
     ]);
     let env = TestEnv::new();
     let out = Run::of(env.slack(&sb, &["sync", "--format", "json"]))

@@ -11,3 +11,4 @@ mod review;
 mod reviewers;
 mod sandbox;
 mod sync;
+mod workbook;

@@ -58,17 +58,17 @@ impl ReportRow {
     }
 }
 
-/// FILE with `.csv` replaced by `-remediation.csv`.
+/// FILE with `.csv` (or `.xlsx`) replaced by `-remediation.csv`.
 pub fn default_path(sheet: &Path) -> PathBuf {
     let name = sheet
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let stem = if name.to_ascii_lowercase().ends_with(".csv") {
-        &name[..name.len() - 4]
-    } else {
-        &name[..]
-    };
+    let lower = name.to_ascii_lowercase();
+    let stem = [".csv", ".xlsx"]
+        .iter()
+        .find(|e| lower.ends_with(*e))
+        .map_or(&name[..], |e| &name[..name.len() - e.len()]);
     sheet.with_file_name(format!("{stem}-remediation.csv"))
 }
 
@@ -202,6 +202,10 @@ mod tests {
         assert_eq!(
             default_path(Path::new("q4.txt")),
             Path::new("q4.txt-remediation.csv")
+        );
+        assert_eq!(
+            default_path(Path::new("q4.XLSX")),
+            Path::new("q4-remediation.csv")
         );
     }
 }
