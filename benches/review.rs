@@ -118,4 +118,51 @@ fn main() {
         m.peak_rss_kib as f64 / 1024.0,
         std::fs::metadata(&sheet).unwrap().len() as f64 / (1024.0 * 1024.0)
     );
+
+    // The same sheet as an Excel workbook, and reading it back as apply
+    // does (a dry run: the sheet is parsed and checked whole).
+    let book = dir.path().join("sheet.xlsx");
+    let mut export = slack_uar(&db, None);
+    export
+        .args([
+            "export",
+            "2",
+            "--baseline",
+            "1",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&book);
+    let m = run_measured(export);
+    println!(
+        "export xlsx: {:.2}s wall, {:.2}s CPU, {:.0} rows/s, peak RSS {:.1} MiB, {:.1} MiB workbook",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        rows as f64 / m.wall.as_secs_f64(),
+        m.peak_rss_kib as f64 / 1024.0,
+        std::fs::metadata(&book).unwrap().len() as f64 / (1024.0 * 1024.0)
+    );
+    let sandbox = common::generated(users, None, &["--quarter-later"]);
+    for (what, file) in [("csv", &sheet), ("xlsx", &book)] {
+        let mut apply = slack_uar(&db, Some(&sandbox));
+        apply
+            .args([
+                "apply",
+                "--format",
+                "json",
+                "--max-revocations",
+                "1000000",
+                "--report",
+            ])
+            .arg(dir.path().join(format!("report-{what}.csv")))
+            .arg(file);
+        let m = run_measured(apply);
+        println!(
+            "read back ({what}, apply's dry run): {:.2}s wall, {:.2}s CPU, peak RSS {:.1} MiB",
+            m.wall.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            m.peak_rss_kib as f64 / 1024.0
+        );
+    }
 }

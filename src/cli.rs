@@ -354,7 +354,8 @@ pub struct ExportArgs {
     #[arg(value_name = "SNAPSHOT")]
     pub snapshot: Option<i64>,
 
-    /// Where to write the review sheet (CSV); the manifest goes to FILE.manifest.json.
+    /// Where to write the review sheet (CSV, or a workbook for FILE.xlsx); the
+    /// manifest goes to FILE.manifest.json. With --split-by, a folder.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 
@@ -384,10 +385,31 @@ pub struct ExportArgs {
     #[arg(long, value_name = "EMAIL", value_parser = email_address)]
     pub default_reviewer: Option<String>,
 
+    /// Write one file per reviewer into the folder --out, with one
+    /// manifest (DIR/manifest.json) listing every file.
+    #[arg(long, value_enum, value_name = "BY")]
+    pub split_by: Option<SplitArg>,
+
+    /// The files' format (default: by --out's extension; CSV for --split-by).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub sheet_format: Option<SheetFormatArg>,
+
     #[command(flatten)]
     pub db: DbArg,
     #[command(flatten)]
     pub output: OutputArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SplitArg {
+    /// A file per reviewer (`unassigned` for rows of nobody).
+    Reviewer,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SheetFormatArg {
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -291,6 +291,8 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
             dormant_days: DEFAULT_DORMANT_DAYS,
             reviewers: None,
             default_reviewer: None,
+            split_by_reviewer: false,
+            sheet_format: None,
         },
     )?;
     views::print_export(ctx.format, &sheet, &manifest).map_err(Error::Output)?;

@@ -1,12 +1,12 @@
 //! `slack-uar export`: the review sheet and its evidence manifest.
 
 use super::Context;
-use crate::cli::{ExportArgs, OnlyArg};
+use crate::cli::{ExportArgs, OnlyArg, SheetFormatArg, SplitArg};
 use crate::error::{Error, exit};
 use crate::output::views;
 use crate::sheet::Filter;
 use crate::store::{OpenMode, Store};
-use crate::workflow::review_sheet::{self, ExportRequest};
+use crate::workflow::review_sheet::{self, ExportRequest, SheetFormat};
 
 pub fn request(args: &ExportArgs) -> ExportRequest {
     ExportRequest {
@@ -26,6 +26,11 @@ pub fn request(args: &ExportArgs) -> ExportRequest {
         dormant_days: args.roster.dormant_days,
         reviewers: args.reviewers.clone(),
         default_reviewer: args.default_reviewer.clone(),
+        split_by_reviewer: matches!(args.split_by, Some(SplitArg::Reviewer)),
+        sheet_format: args.sheet_format.map(|f| match f {
+            SheetFormatArg::Csv => SheetFormat::Csv,
+            SheetFormatArg::Xlsx => SheetFormat::Xlsx,
+        }),
     }
 }
 

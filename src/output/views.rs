@@ -380,8 +380,22 @@ pub fn print_export(format: Format, out: &Path, manifest: &Manifest) -> std::io:
     let listing = Listing {
         headers: vec!["what", "value"],
         rows: vec![
-            vec!["sheet".into(), out.display().to_string()],
-            vec!["manifest".into(), manifest_path(out).display().to_string()],
+            match &manifest.files {
+                Some(files) => vec![
+                    "sheets".into(),
+                    format!("{} files in {}", files.len(), out.display()),
+                ],
+                None => vec!["sheet".into(), out.display().to_string()],
+            },
+            vec![
+                "manifest".into(),
+                match &manifest.files {
+                    Some(_) => out.join("manifest.json"),
+                    None => manifest_path(out),
+                }
+                .display()
+                .to_string(),
+            ],
             vec!["snapshot".into(), manifest.snapshot_id.to_string()],
             vec![
                 "baseline".into(),

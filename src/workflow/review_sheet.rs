@@ -37,6 +37,10 @@ pub struct ExportRequest {
     /// Reviewer rules (`match,reviewer`), and who takes what nothing matched.
     pub reviewers: Option<PathBuf>,
     pub default_reviewer: Option<String>,
+    /// Write one file per reviewer into the folder `out`.
+    pub split_by_reviewer: bool,
+    /// CSV or XLSX; by default, by `out`'s extension (CSV for a folder).
+    pub sheet_format: Option<SheetFormat>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +84,10 @@ pub struct Manifest {
     /// What the findings column was computed from.
     pub findings: FindingsFacts,
     pub reviewers: ReviewerFacts,
+    /// A split campaign's files, each with its reviewer, rows and SHA-256;
+    /// their union is the whole population, each row once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<SplitFile>>,
     pub verify: BTreeMap<&'static str, String>,
 }
 
@@ -116,12 +124,9 @@ pub fn manifest_path(out: &Path) -> PathBuf {
 /// The sheet as written: its hash and how many rows it and the whole
 /// population have.
 struct Written {
+    /// Of the file; for a split campaign, of its files' `sha256  file` lines.
     sha256: String,
-    rows: u64,
-    population_rows: u64,
-    /// Rows written without a reviewer, and rows kept from self-review.
-    unassigned: u64,
-    self_review_avoided: u64,
+    counts: Counts,
 }
 
 /// Gives each row its reviewer (see [`crate::reviewers`]).
@@ -171,7 +176,12 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         });
     }
     let out = &request.out;
-    if out.exists() && !request.force {
+    let taken = if request.split_by_reviewer {
+        out.read_dir().is_ok_and(|mut d| d.next().is_some())
+    } else {
+        out.exists()
+    };
+    if taken && !request.force {
         return Err(Error::OutputExists { path: out.clone() });
     }
     let findings_request = FindingsRequest {
@@ -214,31 +224,39 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         format!("The manifest beside this file ({}) holds its SHA-256, row count and the snapshot's figures.", manifest_path(out).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
         format!("Written by slack-uar {}.", env!("CARGO_PKG_VERSION")),
     ];
-    let written = write_sheet(
-        store,
-        SheetJob {
-            snapshot_id,
-            baseline,
-            filter: request.filter,
-            out,
-            findings: &by_account,
-            assigner: &assigner,
-            about,
+    let job = SheetJob {
+        snapshot_id,
+        baseline,
+        filter: request.filter,
+        out,
+        findings: &by_account,
+        assigner: &assigner,
+        about,
+        format: match request.sheet_format {
+            Some(f) => f,
+            None if is_xlsx(out) => SheetFormat::Xlsx,
+            None => SheetFormat::Csv,
         },
-    )?;
+    };
+    let (written, split_files) = if request.split_by_reviewer {
+        let (w, files) = write_split(store, &job)?;
+        (w, Some(files))
+    } else {
+        (write_sheet(store, &job)?, None)
+    };
     let reviewer_facts = ReviewerFacts {
         rules_file: rules.as_ref().map(|r| r.file.clone()),
         rules_sha256: rules.as_ref().map(|r| r.sha256.clone()),
         default_reviewer: request.default_reviewer.clone(),
-        unassigned_rows: written.unassigned,
-        self_review_avoided_rows: written.self_review_avoided,
+        unassigned_rows: written.counts.unassigned,
+        self_review_avoided_rows: written.counts.self_review_avoided,
     };
     let findings_facts = FindingsFacts {
         accounts: by_account.len(),
         roster: found.roster,
         dormancy: found.dormancy,
     };
-    let manifest = Manifest::new(
+    let mut manifest = Manifest::new(
         store,
         db,
         &meta,
@@ -247,7 +265,12 @@ pub fn export(store: &Store, db: &Path, request: &ExportRequest) -> Result<Manif
         written,
         (findings_facts, reviewer_facts),
     )?;
-    let manifest_file = manifest_path(out);
+    manifest.files = split_files;
+    let manifest_file = if request.split_by_reviewer {
+        out.join("manifest.json")
+    } else {
+        manifest_path(out)
+    };
     write_atomically(&manifest_file, |mut buf| {
         serde_json::to_writer_pretty(&mut buf, &manifest)
             .map_err(std::io::Error::other)
@@ -279,6 +302,14 @@ struct SheetJob<'a> {
     assigner: &'a Assigner<'a>,
     /// The workbook's "About" sheet (ignored for CSV).
     about: Vec<String>,
+    format: SheetFormat,
+}
+
+/// What a sheet is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
 }
 
 /// Whether `out` names an Excel workbook.
@@ -287,17 +318,53 @@ pub fn is_xlsx(out: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
-fn write_sheet(store: &Store, job: SheetJob) -> Result<Written, Error> {
-    let SheetJob {
-        snapshot_id,
-        baseline,
-        filter,
-        out,
-        findings,
-        assigner,
-        about,
-    } = job;
-    let groups = store.usergroup_names(snapshot_id)?;
+/// How many rows a sheet (or a split campaign) holds, of how many.
+#[derive(Default)]
+struct Counts {
+    rows: u64,
+    population_rows: u64,
+    unassigned: u64,
+    self_review_avoided: u64,
+}
+
+/// Every row of the job's sheet, in review order, with its findings and
+/// reviewer, handed to `each` if the filter keeps it.
+fn each_row(
+    store: &Store,
+    job: &SheetJob,
+    mut each: impl FnMut(&ReviewRow) -> Result<(), Error>,
+) -> Result<Counts, Error> {
+    let groups = store.usergroup_names(job.snapshot_id)?;
+    let mut n = Counts::default();
+    store.for_each_grant(job.snapshot_id, job.baseline, |detail| {
+        n.population_rows += 1;
+        let mut row = ReviewRow::new(job.snapshot_id, detail, job.baseline.is_some(), |id| {
+            groups.get(id).cloned()
+        });
+        if let Some(kinds) = job.findings.get(row.account().user_id.as_str()) {
+            row.findings.clone_from(kinds);
+        }
+        let assignment = job.assigner.assign(&row);
+        if assignment.self_review_avoided {
+            if !row.findings.is_empty() {
+                row.findings.push(';');
+            }
+            row.findings.push_str("self_review_avoided");
+        }
+        row.reviewer = assignment.reviewer.unwrap_or_default();
+        if row.kept_by(job.filter) {
+            n.rows += 1;
+            n.unassigned += u64::from(row.reviewer.is_empty());
+            n.self_review_avoided += u64::from(assignment.self_review_avoided);
+            each(&row)?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    Ok(n)
+}
+
+fn write_sheet(store: &Store, job: &SheetJob) -> Result<Written, Error> {
+    let out = job.out;
     let io = |source| Error::WriteFile {
         path: out.to_owned(),
         source,
@@ -305,62 +372,140 @@ fn write_sheet(store: &Store, job: SheetJob) -> Result<Written, Error> {
     let csv_err = |e: csv::Error| io(std::io::Error::other(e));
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| io(std::io::Error::other(e));
     write_atomically(out, |buf| {
-        let mut sink = if is_xlsx(out) {
+        let mut sink = if job.format == SheetFormat::Xlsx {
             Sink::Xlsx(Box::new(XlsxSheet::new().map_err(xlsx_err)?), buf)
         } else {
             let mut w = sheet::sheet_writer(HashingWriter::new(buf)).map_err(io)?;
             w.write_record(sheet::COLUMNS).map_err(csv_err)?;
             Sink::Csv(Box::new(w))
         };
-        let (mut rows, mut population_rows) = (0u64, 0u64);
-        let (mut unassigned, mut self_review_avoided) = (0u64, 0u64);
-        store.for_each_grant(snapshot_id, baseline, |detail| {
-            population_rows += 1;
-            let mut row = ReviewRow::new(snapshot_id, detail, baseline.is_some(), |id| {
-                groups.get(id).cloned()
-            });
-            if let Some(kinds) = findings.get(row.account().user_id.as_str()) {
-                row.findings.clone_from(kinds);
+        let n = each_row(store, job, |row| {
+            match &mut sink {
+                Sink::Csv(w) => sheet::sheet_row(w, &row.cells()).map_err(csv_err)?,
+                Sink::Xlsx(x, _) => x.row(&row.cells()).map_err(xlsx_err)?,
             }
-            let assignment = assigner.assign(&row);
-            if assignment.self_review_avoided {
-                if !row.findings.is_empty() {
-                    row.findings.push(';');
-                }
-                row.findings.push_str("self_review_avoided");
-            }
-            row.reviewer = assignment.reviewer.unwrap_or_default();
-            if row.kept_by(filter) {
-                unassigned += u64::from(row.reviewer.is_empty());
-                self_review_avoided += u64::from(assignment.self_review_avoided);
-                match &mut sink {
-                    Sink::Csv(w) => sheet::sheet_row(w, &row.cells()).map_err(csv_err)?,
-                    Sink::Xlsx(x, _) => x.row(&row.cells()).map_err(xlsx_err)?,
-                }
-                rows += 1;
-            }
-            Ok::<(), Error>(())
+            Ok(())
         })?;
         let (buf, sha256) = match sink {
             Sink::Csv(w) => w.into_inner().map_err(|e| io(e.into_error()))?.finish(),
             Sink::Xlsx(x, buf) => {
-                let bytes = x.finish(&about).map_err(xlsx_err)?;
+                let bytes = x.finish(&job.about).map_err(xlsx_err)?;
                 let mut hashing = HashingWriter::new(buf);
                 hashing.write_all(&bytes).map_err(io)?;
                 hashing.finish()
             }
         };
-        Ok((
-            buf,
-            Written {
-                sha256,
-                rows,
-                population_rows,
-                unassigned,
-                self_review_avoided,
-            },
-        ))
+        Ok((buf, Written { sha256, counts: n }))
     })
+}
+
+/// One reviewer's file of a split campaign, as the manifest lists it.
+#[derive(Debug, Serialize)]
+pub struct SplitFile {
+    pub file: String,
+    pub reviewer: Option<String>,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+/// A file name for a reviewer's file: their email, with anything but
+/// letters, digits and `@._-` made `_`; `unassigned` for rows of nobody.
+fn file_stem(reviewer: &str) -> String {
+    if reviewer.is_empty() {
+        return "unassigned".into();
+    }
+    reviewer
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "@._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Write one file per reviewer into the folder `job.out`. Each reviewer's
+/// rows are kept as CSV text while the population streams past (about a
+/// third of the sheet's size in memory), then written to their file.
+fn write_split(store: &Store, job: &SheetJob) -> Result<(Written, Vec<SplitFile>), Error> {
+    let dir = job.out;
+    let io = |path: &Path, e: std::io::Error| Error::WriteFile {
+        path: path.to_owned(),
+        source: e,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let mut by: BTreeMap<String, csv::Writer<Vec<u8>>> = BTreeMap::new();
+    let n = each_row(store, job, |row| {
+        let w = by
+            .entry(row.reviewer.clone())
+            .or_insert_with(|| csv::Writer::from_writer(Vec::new()));
+        w.write_record(row.cells())
+            .map_err(|e| io(dir, std::io::Error::other(e)))
+    })?;
+    let mut files = Vec::new();
+    for (reviewer, w) in by {
+        let text = w.into_inner().map_err(|e| io(dir, e.into_error()))?;
+        let ext = if job.format == SheetFormat::Xlsx {
+            "xlsx"
+        } else {
+            "csv"
+        };
+        let path = dir.join(format!("{}.{ext}", file_stem(&reviewer)));
+        let mut records = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_slice());
+        let mut rows = 0u64;
+        let err = |e: String| io(&path, std::io::Error::other(e));
+        let sha256 = write_atomically(&path, |buf| {
+            let mut hashing = HashingWriter::new(buf);
+            if job.format == SheetFormat::Xlsx {
+                let mut x = XlsxSheet::new().map_err(|e| err(e.to_string()))?;
+                for r in records.records() {
+                    let r = r.map_err(|e| err(e.to_string()))?;
+                    x.row(&r.iter().collect::<Vec<_>>())
+                        .map_err(|e| err(e.to_string()))?;
+                    rows += 1;
+                }
+                let bytes = x.finish(&job.about).map_err(|e| err(e.to_string()))?;
+                hashing.write_all(&bytes).map_err(|e| io(&path, e))?;
+            } else {
+                let mut w = sheet::sheet_writer(&mut hashing).map_err(|e| io(&path, e))?;
+                w.write_record(sheet::COLUMNS)
+                    .map_err(|e| err(e.to_string()))?;
+                for r in records.records() {
+                    let r = r.map_err(|e| err(e.to_string()))?;
+                    sheet::sheet_row(&mut w, &r.iter().collect::<Vec<_>>())
+                        .map_err(|e| err(e.to_string()))?;
+                    rows += 1;
+                }
+                w.flush().map_err(|e| io(&path, e))?;
+            }
+            let (buf, sha) = hashing.finish();
+            Ok((buf, sha))
+        })?;
+        files.push(SplitFile {
+            file: path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            reviewer: (!reviewer.is_empty()).then_some(reviewer),
+            rows,
+            sha256,
+        });
+    }
+    let listing: String = files
+        .iter()
+        .map(|f| format!("{}  {}\n", f.sha256, f.file))
+        .collect();
+    Ok((
+        Written {
+            sha256: crate::evidence::sha256_hex(listing.as_bytes()),
+            counts: n,
+        },
+        files,
+    ))
 }
 
 impl Manifest {
@@ -382,9 +527,12 @@ impl Manifest {
         let (file, database) = (name(out), name(db));
         let Written {
             sha256,
-            rows,
-            population_rows,
-            ..
+            counts:
+                Counts {
+                    rows,
+                    population_rows,
+                    ..
+                },
         } = written;
         let mut verify = BTreeMap::new();
         verify.insert(
@@ -436,6 +584,7 @@ impl Manifest {
             columns: sheet::COLUMNS,
             findings,
             reviewers,
+            files: None,
             verify,
         })
     }

@@ -416,3 +416,180 @@ fn a_set_of_files_is_refused_whole_for_conflicting_decisions_or_two_snapshots() 
         "nothing written: {calls:?}"
     );
 }
+
+/// Fill a CSV's decisions: revoke for the given (user name, entitlement)
+/// rows, keep for the rest. Returns its rows, header first.
+fn filled(path: &Path, revoke: &[(&str, &str)]) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (u, e, d) = (col("user_name"), col("entitlement"), col("decision"));
+    let mut rows = vec![headers.iter().map(str::to_owned).collect::<Vec<_>>()];
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
+        cells[d] = if revoke.contains(&(&rec[u], &rec[e])) {
+            "revoke"
+        } else {
+            "keep"
+        }
+        .into();
+        rows.push(cells);
+    }
+    rows
+}
+
+#[test]
+fn split_by_reviewer_writes_a_file_each_whose_union_is_the_population_and_applies_as_one() {
+    let (env, hr) = kestrel_q4();
+    let dir = env.dir.path().join("campaign");
+    let dir_arg = dir.to_str().unwrap();
+    Run::of(env.cmd(&[
+        "export",
+        "--out",
+        dir_arg,
+        "--hr",
+        &hr,
+        "--default-reviewer",
+        "it@kestrel.example",
+        "--split-by",
+        "reviewer",
+    ]))
+    .ok();
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let files = m["files"].as_array().unwrap();
+    assert!(files.len() >= 3, "{m}");
+    let mut seen = BTreeSet::new();
+    let mut total = 0;
+    for f in files {
+        let path = dir.join(f["file"].as_str().unwrap());
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(std::fs::read(&path).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(f["sha256"], digest.as_str(), "{path:?}");
+        let rows = assigned(&path);
+        assert_eq!(f["rows"], rows.len());
+        for r in &rows {
+            assert_eq!(
+                &r.2,
+                f["reviewer"].as_str().unwrap(),
+                "each file holds its reviewer's rows"
+            );
+            assert!(
+                seen.insert((r.0.clone(), r.1.clone())),
+                "each row once: {r:?}"
+            );
+        }
+        total += rows.len();
+    }
+    assert_eq!(m["rows"], total);
+    assert_eq!(
+        m["population_rows"], total,
+        "the union is the whole population"
+    );
+    Run::of(env.cmd(&["export", "--out", dir_arg, "--split-by", "reviewer"]))
+        .fails(2)
+        .stderr_has("exists; pass --force");
+
+    // Filled in by each reviewer, one of them in Excel: applied together,
+    // the plan of the whole sheet.
+    let revoke = [
+        ("victor.hale", "workspace:T04KSTRL9:member"),
+        ("elif.yilmaz", "workspace:T04KSTRL9:member"),
+    ];
+    let mut answers = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let rows = filled(&dir.join(f["file"].as_str().unwrap()), &revoke);
+        let path = if i == 0 {
+            let mut x = slack_uar::sheet::xlsx::XlsxSheet::new().unwrap();
+            for r in &rows[1..] {
+                x.row(r).unwrap();
+            }
+            let p = env.dir.path().join(format!("answer-{i}.xlsx"));
+            std::fs::write(&p, x.finish(&[]).unwrap()).unwrap();
+            p
+        } else {
+            let p = env.dir.path().join(format!("answer-{i}.csv"));
+            let mut w = csv::Writer::from_path(&p).unwrap();
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            w.flush().unwrap();
+            p
+        };
+        answers.push(path);
+    }
+    let whole = env.dir.path().join("whole.csv");
+    Run::of(env.cmd(&[
+        "export",
+        "--out",
+        whole.to_str().unwrap(),
+        "--hr",
+        &hr,
+        "--default-reviewer",
+        "it@kestrel.example",
+    ]))
+    .ok();
+    let whole_filled = env.dir.path().join("whole-filled.csv");
+    let mut w = csv::Writer::from_path(&whole_filled).unwrap();
+    for r in filled(&whole, &revoke) {
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let sb = Sandbox::with_data(&sample_data("kestrel-q4"));
+    let args: Vec<&str> = answers.iter().map(|p| p.to_str().unwrap()).collect();
+    let split = plan_of(&env, &sb, &args, &env.dir.path().join("r1.csv"));
+    let one = plan_of(
+        &env,
+        &sb,
+        &[whole_filled.to_str().unwrap()],
+        &env.dir.path().join("r2.csv"),
+    );
+    let by_row = |plan: &Value| {
+        let mut rows = plan["revocations"].as_array().unwrap().clone();
+        rows.sort_by_key(|r| r["row_id"].as_str().unwrap().to_owned());
+        rows
+    };
+    assert_eq!(by_row(&split), by_row(&one));
+    assert_eq!(split["revoke"], 2);
+    assert_eq!(split["undecided"], 0);
+}
+
+#[test]
+fn a_split_campaign_in_workbooks_reads_back_whole() {
+    let (env, hr) = kestrel_q4();
+    let dir = env.dir.path().join("books");
+    Run::of(env.cmd(&[
+        "export",
+        "--out",
+        dir.to_str().unwrap(),
+        "--hr",
+        &hr,
+        "--split-by",
+        "reviewer",
+        "--sheet-format",
+        "xlsx",
+    ]))
+    .ok();
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    assert!(files.len() >= 3);
+    for f in &files {
+        assert!(
+            std::fs::read(f).unwrap().starts_with(b"PK\x03\x04"),
+            "{f:?}"
+        );
+    }
+    let mut args = vec!["status", "--format", "json"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let status = Run::of(env.cmd(&args)).ok().json();
+    assert_eq!(status["missing"], 0);
+    assert_eq!(status["in_files"], status["population"]);
+    assert_eq!(status["total"]["undecided"], status["population"]);
+}
