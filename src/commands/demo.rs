@@ -8,13 +8,14 @@ use crate::cli::{DemoArgs, DemoPlan};
 use crate::error::{Error, exit};
 use crate::output::{Format, progress::SyncSpinner, views};
 use crate::sandbox::{OrgData, Sandbox};
-use crate::sheet::sheet_writer;
+use crate::sheet::xlsx::XlsxSheet;
+use crate::sheet::{sheet_writer, unguard};
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
 use crate::workflow::findings::{self, DEFAULT_DORMANT_DAYS, FindingsRequest};
 use crate::workflow::remediation::{self, ApplyRequest};
 use crate::workflow::review_sheet::{self, ExportRequest};
-use crate::workflow::{comparison, snapshot};
+use crate::workflow::{collection, comparison, snapshot};
 
 /// Fill the decision column as the demo's reviewers would: revoke the
 /// given (user name, entitlement) rows, keep the rest.
@@ -56,8 +57,37 @@ fn review_sheet(
     writer.flush().map_err(io)
 }
 
+/// The reviewer who answers in Excel: their filled CSV saved as a workbook
+/// (as a spreadsheet would), beside it with the `.xlsx` extension.
+fn as_workbook(filled: &std::path::Path) -> Result<std::path::PathBuf, Error> {
+    let book = filled.with_extension("xlsx");
+    let io = |source| Error::WriteFile {
+        path: book.clone(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(filled).map_err(|e| io(std::io::Error::other(e)))?;
+    let mut sheet = XlsxSheet::new().map_err(|e| io(std::io::Error::other(e)))?;
+    for record in reader.records() {
+        let record = record.map_err(|e| io(std::io::Error::other(e)))?;
+        let cells: Vec<&str> = record.iter().map(unguard).collect();
+        sheet
+            .row(&cells)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+    }
+    let bytes = sheet
+        .finish(&[])
+        .map_err(|e| io(std::io::Error::other(e)))?;
+    crate::files::write_atomically(&book, |mut buf| {
+        std::io::Write::write_all(&mut buf, &bytes).map_err(io)?;
+        Ok((buf, ()))
+    })?;
+    Ok(book)
+}
+
 /// One demo's sample org and the review its people do.
 struct Story {
+    /// The org's email domain, for the campaign's reviewers.
+    domain: &'static str,
     q3: &'static str,
     q4: &'static str,
     org: &'static str,
@@ -73,6 +103,7 @@ struct Story {
 }
 
 const KESTREL: Story = Story {
+    domain: "kestrel.example",
     q3: "kestrel-q3",
     q4: "kestrel-q4",
     org: "Kestrel Labs runs Slack Business+ with {people} accounts: owners, admins, guests, bots,\n\
@@ -103,6 +134,7 @@ const KESTREL: Story = Story {
 };
 
 const CORVID: Story = Story {
+    domain: "corvid.example",
     q3: "corvid-q3",
     q4: "corvid-q4",
     org: "Corvid Group runs Slack Enterprise Grid: one org, four workspaces (HQ, Engineering,\n\
@@ -269,12 +301,31 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     )?;
     views::print_findings(ctx.format, ctx.quiet, &found).map_err(Error::Output)?;
 
-    let sheet = folder.join("q4-review.csv");
+    let campaign = folder.join("q4-campaign");
+    let rules = folder.join("reviewers.csv");
+    let (security, it) = (
+        format!("security@{}", story.domain),
+        format!("it@{}", story.domain),
+    );
+    std::fs::write(
+        &rules,
+        format!(
+            "match,reviewer\nworkspace:*:admin,{security}\nworkspace:*:owner,{security}\n\
+             workspace:*:primary_owner,{security}\norg_role:*,{security}\n"
+        ),
+    )
+    .map_err(|source| Error::WriteFile {
+        path: rules.clone(),
+        source,
+    })?;
     say(
-        "7. The review sheet",
-        "`slack-uar export --hr hr.csv` writes one row per grant for reviewers to mark keep or\n\
-         revoke, with the change since Q3 and the account's findings beside each, and an evidence\n\
-         manifest for the auditor:",
+        "7. The review campaign",
+        &format!(
+            "`slack-uar export --split-by reviewer` gives each reviewer a file of their rows, with the\n\
+             change since Q3 and the account's findings beside each. By a rules file every privileged\n\
+             grant goes to {security}; every other row to the account's manager in the HR roster;\n\
+             what has no manager (bots, service accounts) to {it}. One manifest for the auditor:"
+        ),
     );
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     let manifest = review_sheet::export(
@@ -284,31 +335,52 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
             snapshot: Some(q4_id),
             baseline: Some(q3_id),
             filter: None,
-            out: sheet.clone(),
+            out: campaign.clone(),
             force: false,
             hr: Some(hr.clone()),
             hr_alias: None,
             dormant_days: DEFAULT_DORMANT_DAYS,
-            reviewers: None,
-            default_reviewer: None,
-            split_by_reviewer: false,
+            reviewers: Some(rules),
+            default_reviewer: Some(it.clone()),
+            split_by_reviewer: true,
             sheet_format: None,
         },
     )?;
-    views::print_export(ctx.format, &sheet, &manifest).map_err(Error::Output)?;
+    views::print_export(ctx.format, &campaign, &manifest).map_err(Error::Output)?;
     println!(
-        "An auditor checks it with:\n  sha256sum {}\n  cat {}",
-        sheet.display(),
-        review_sheet::manifest_path(&sheet).display()
+        "An auditor checks each file with sha256sum against {}",
+        campaign.join("manifest.json").display()
     );
 
-    say("8. The review", story.review);
-    let reviewed = folder.join("q4-reviewed.csv");
-    review_sheet(&sheet, &reviewed, story.revoke)?;
+    say(
+        "8. The review",
+        &format!(
+            "{}\nSecurity answers in Excel, the others in their CSV files. `slack-uar status` shows\n\
+             who has decided what:",
+            story.review
+        ),
+    );
+    let mut answers = Vec::new();
+    for file in manifest.files.iter().flatten() {
+        let sent = campaign.join(&file.file);
+        let answer = folder.join(format!("answer-{}", file.file));
+        review_sheet(&sent, &answer, story.revoke)?;
+        if file.reviewer.as_deref() == Some(security.as_str()) {
+            answers.push(as_workbook(&answer)?);
+        } else {
+            answers.push(answer);
+        }
+    }
+    views::print_status(
+        ctx.format,
+        ctx.quiet,
+        &collection::status(&store, &answers)?,
+    )
+    .map_err(Error::Output)?;
     let apply_request = |execute| ApplyRequest {
-        sheets: vec![reviewed.clone()],
+        sheets: answers.clone(),
         execute,
-        report: None,
+        report: Some(folder.join("q4-remediation.csv")),
         require_complete: true,
         max_revocations: 100,
     };
@@ -335,7 +407,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     views::print_snapshots(ctx.format, &store.snapshots()?).map_err(Error::Output)?;
 
     println!(
-        "The HR roster, the review sheet, its manifest, the reviewed sheet and the remediation\n\
+        "The HR roster, the campaign's files and manifest, the answers and the remediation\n\
          report are in {}.\n\
          The database is {}; look inside with:\n  \
          sqlite3 {} 'SELECT row_id, user_id, entitlement, status, verified FROM revocation'",

@@ -722,3 +722,22 @@ fn regression_the_org_account_of_a_workspaces_primary_owner_is_refused_at_plan_t
     Run::of(env.slack(&sb, &["apply", sheet_arg, "--execute"])).ok();
     assert!(writes(&sb).is_empty(), "{:?}", writes(&sb));
 }
+
+#[test]
+fn the_grid_demo_runs_the_quarter_as_a_campaign() {
+    let env = TestEnv::new();
+    let run = Run::of(env.cmd(&["demo", "--plan", "grid"]))
+        .ok()
+        .stdout_has("Findings")
+        .stdout_has("The review campaign")
+        .stdout_has("security@corvid.example")
+        .stderr_has("apply finished: 7 done, 1 manual");
+    assert!(
+        !run.stdout.contains("xoxp-"),
+        "the demo must not print tokens"
+    );
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM revocation WHERE status = 'done' AND verified = 1"),
+        7
+    );
+}

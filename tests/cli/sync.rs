@@ -656,6 +656,8 @@ fn demo_runs_the_whole_narrated_cycle_into_the_given_database() {
         .stdout_has("Findings")
         .stdout_has("used Slack after leaving")
         .stdout_has("guest_expired")
+        .stdout_has("The review campaign")
+        .stdout_has("security@kestrel.example")
         .stdout_has("Apply, dry run")
         .stdout_has("the primary owner: transfer primary ownership");
     // The leavers' accounts (two, with Ivan's group), Elif's, Ben's and
@@ -665,6 +667,12 @@ fn demo_runs_the_whole_narrated_cycle_into_the_given_database() {
             .contains("9 changes from snapshot 2 to snapshot 3"),
         "{}",
         run.stdout
+    );
+    // The campaign: a file per reviewer, Security's answer a workbook.
+    assert!(
+        run.stderr.contains("answer-security@kestrel.example.xlsx"),
+        "{}",
+        run.stderr
     );
     let snaps = env.snapshots();
     assert_eq!(snaps.len(), 3);
