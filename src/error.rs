@@ -105,6 +105,13 @@ pub enum Error {
     #[error("refused {0}; nothing was sent to Slack")]
     Sheet(crate::sheet::SheetError),
 
+    /// A workbook's refusal: the sheet's error, and the cell's column.
+    #[error("refused {refusal} (column {column}); nothing was sent to Slack")]
+    SheetCell {
+        refusal: crate::sheet::SheetError,
+        column: String,
+    },
+
     #[error(
         "refused: {} of {files} without a decision and --require-complete is set; \
          fill decision with keep or revoke on every row",

@@ -387,6 +387,22 @@ pub fn read(
     })
 }
 
+impl SheetError {
+    /// The column a refusal is about, by header name, where it is about one.
+    pub fn column(&self) -> Option<&'static str> {
+        match self {
+            SheetError::BadDecision { .. } => Some("decision"),
+            SheetError::BadSnapshotId { .. } | SheetError::MixedSnapshots { .. } => {
+                Some("snapshot_id")
+            }
+            SheetError::DuplicateRow { .. } | SheetError::TamperedRow { .. } => Some("row_id"),
+            SheetError::UnknownGrant { .. } => Some("entitlement"),
+            SheetError::WorkspaceMismatch { .. } => Some("workspace_id"),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,6 +163,19 @@ pub fn to_csv(bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
         .map_err(|e| ReadError::NotAWorkbook(e.to_string()))
 }
 
+/// The spreadsheet letter of the 0-based column `index`: A, ..., Z, AA, ...
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
+}
+
 /// Whether `bytes` are a zip archive, as every XLSX file is.
 pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
@@ -197,6 +210,17 @@ mod tests {
         );
         assert_eq!(&row[decision], "");
         assert_eq!(row.len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn column_letters_are_a_spreadsheets() {
+        let letters: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
+            .map(column_letter)
+            .into();
+        assert_eq!(
+            letters,
+            ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+        );
     }
 
     #[test]

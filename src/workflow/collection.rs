@@ -80,6 +80,23 @@ fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error
         {
             Err(Error::SheetSnapshotMissing { snapshot_id })
         }
+        // A workbook's refusal names the cell's column too.
+        Err(e) if xlsx::is_workbook(&bytes) => {
+            let header: Option<Vec<String>> = csv::Reader::from_reader(text.as_slice())
+                .headers()
+                .ok()
+                .map(|h| h.iter().map(|c| c.trim().to_ascii_lowercase()).collect());
+            let at = e
+                .column()
+                .and_then(|name| Some((name, header?.iter().position(|h| h == name)?)));
+            match at {
+                Some((name, i)) => Err(Error::SheetCell {
+                    refusal: e,
+                    column: format!("{} ({name})", xlsx::column_letter(i)),
+                }),
+                None => Err(e.into()),
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }

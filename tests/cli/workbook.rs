@@ -124,7 +124,8 @@ fn an_exported_workbook_is_checkable_and_applies_as_the_csv_does() {
     std::fs::write(&bad_book, x.finish(&[]).unwrap()).unwrap();
     Run::of(env.slack(&sb, &["apply", bad_book.to_str().unwrap()]))
         .fails(2)
-        .stderr_has("bad.xlsx, sheet Review, line 6: decision \"maybe\"");
+        .stderr_has("bad.xlsx, sheet Review, line 6: decision \"maybe\"")
+        .stderr_has("(column N (decision))");
     let broken = env.dir.path().join("broken.xlsx");
     std::fs::write(&broken, b"PK\x03\x04 but not a workbook").unwrap();
     Run::of(env.slack(&sb, &["apply", broken.to_str().unwrap()]))
