@@ -262,3 +262,34 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A review sheet's rows (header first) with `decision` filled as a
+/// reviewer would: revoke for the given (user name, entitlement) rows, keep
+/// for the rest.
+pub fn filled_rows(sheet: &Path, revoke: &[(&str, &str)]) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(sheet).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (u, e, d) = (col("user_name"), col("entitlement"), col("decision"));
+    let mut rows = vec![headers.iter().map(str::to_owned).collect::<Vec<_>>()];
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
+        cells[d] = if revoke.contains(&(&rec[u], &rec[e])) {
+            "revoke"
+        } else {
+            "keep"
+        }
+        .into();
+        rows.push(cells);
+    }
+    rows
+}
+
+/// A plan's revocations in row-id order: the same set, whatever order the
+/// files it was read from put them in.
+pub fn revocations_by_row(plan: &Value) -> Vec<Value> {
+    let mut rows = plan["revocations"].as_array().unwrap().clone();
+    rows.sort_by_key(|r| r["row_id"].as_str().unwrap().to_owned());
+    rows
+}

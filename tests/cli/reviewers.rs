@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::harness::{Run, Sandbox, TestEnv, sample_data};
+use crate::harness::{Run, Sandbox, TestEnv, filled_rows, revocations_by_row, sample_data};
 
 fn kestrel_q4() -> (TestEnv, String) {
     let env = TestEnv::new();
@@ -322,12 +322,11 @@ fn a_split_campaign_recombined_applies_as_the_whole_sheet_and_status_says_who_to
     );
     // The same revocations with the same dispositions; among writes of
     // one kind, the order follows each file's lines.
-    let by_row = |plan: &Value| {
-        let mut rows = plan["revocations"].as_array().unwrap().clone();
-        rows.sort_by_key(|r| r["row_id"].as_str().unwrap().to_owned());
-        rows
-    };
-    assert_eq!(by_row(&split), by_row(&one), "the same plan");
+    assert_eq!(
+        revocations_by_row(&split),
+        revocations_by_row(&one),
+        "the same plan"
+    );
     assert_eq!(split["revoke"], 3);
     assert_eq!(
         (split["keep"].clone(), split["undecided"].clone()),
@@ -417,28 +416,6 @@ fn a_set_of_files_is_refused_whole_for_conflicting_decisions_or_two_snapshots() 
     );
 }
 
-/// Fill a CSV's decisions: revoke for the given (user name, entitlement)
-/// rows, keep for the rest. Returns its rows, header first.
-fn filled(path: &Path, revoke: &[(&str, &str)]) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (u, e, d) = (col("user_name"), col("entitlement"), col("decision"));
-    let mut rows = vec![headers.iter().map(str::to_owned).collect::<Vec<_>>()];
-    for rec in reader.records() {
-        let rec = rec.unwrap();
-        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-        cells[d] = if revoke.contains(&(&rec[u], &rec[e])) {
-            "revoke"
-        } else {
-            "keep"
-        }
-        .into();
-        rows.push(cells);
-    }
-    rows
-}
-
 #[test]
 fn split_by_reviewer_writes_a_file_each_whose_union_is_the_population_and_applies_as_one() {
     let (env, hr) = kestrel_q4();
@@ -502,7 +479,7 @@ fn split_by_reviewer_writes_a_file_each_whose_union_is_the_population_and_applie
     ];
     let mut answers = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let rows = filled(&dir.join(f["file"].as_str().unwrap()), &revoke);
+        let rows = filled_rows(&dir.join(f["file"].as_str().unwrap()), &revoke);
         let path = if i == 0 {
             let mut x = slack_uar::sheet::xlsx::XlsxSheet::new().unwrap();
             for r in &rows[1..] {
@@ -535,7 +512,7 @@ fn split_by_reviewer_writes_a_file_each_whose_union_is_the_population_and_applie
     .ok();
     let whole_filled = env.dir.path().join("whole-filled.csv");
     let mut w = csv::Writer::from_path(&whole_filled).unwrap();
-    for r in filled(&whole, &revoke) {
+    for r in filled_rows(&whole, &revoke) {
         w.write_record(&r).unwrap();
     }
     w.flush().unwrap();
@@ -548,12 +525,7 @@ fn split_by_reviewer_writes_a_file_each_whose_union_is_the_population_and_applie
         &[whole_filled.to_str().unwrap()],
         &env.dir.path().join("r2.csv"),
     );
-    let by_row = |plan: &Value| {
-        let mut rows = plan["revocations"].as_array().unwrap().clone();
-        rows.sort_by_key(|r| r["row_id"].as_str().unwrap().to_owned());
-        rows
-    };
-    assert_eq!(by_row(&split), by_row(&one));
+    assert_eq!(revocations_by_row(&split), revocations_by_row(&one));
     assert_eq!(split["revoke"], 2);
     assert_eq!(split["undecided"], 0);
 }

@@ -7,34 +7,12 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{Run, Sandbox, TestEnv, sample_data};
+use crate::harness::{Run, Sandbox, TestEnv, filled_rows, sample_data};
 
 const REVOKE: [(&str, &str); 2] = [
     ("victor.hale", "workspace:T04KSTRL9:member"),
     ("rosa.quint", "usergroup:S04KONCAL:member"),
 ];
-
-/// The exported CSV with decisions filled: revoke for [`REVOKE`], keep
-/// for the rest. Returns its rows, header first.
-fn filled_rows(sheet: &Path) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_path(sheet).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (u, e, d) = (col("user_name"), col("entitlement"), col("decision"));
-    let mut rows = vec![headers.iter().map(str::to_owned).collect::<Vec<_>>()];
-    for rec in reader.records() {
-        let rec = rec.unwrap();
-        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-        cells[d] = if REVOKE.contains(&(&rec[u], &rec[e])) {
-            "revoke"
-        } else {
-            "keep"
-        }
-        .into();
-        rows.push(cells);
-    }
-    rows
-}
 
 fn write_csv(path: &Path, rows: &[Vec<String>]) {
     let mut w = csv::Writer::from_path(path).unwrap();
@@ -98,7 +76,7 @@ fn an_exported_workbook_is_checkable_and_applies_as_the_csv_does() {
     // of the same decisions in CSV.
     let csv_sheet = env.dir.path().join("q4.csv");
     Run::of(env.cmd(&["export", "--out", csv_sheet.to_str().unwrap()])).ok();
-    let rows = filled_rows(&csv_sheet);
+    let rows = filled_rows(&csv_sheet, &REVOKE);
     let filled_csv = env.dir.path().join("filled.csv");
     write_csv(&filled_csv, &rows);
     let mut x = slack_uar::sheet::xlsx::XlsxSheet::new().unwrap();
@@ -151,7 +129,7 @@ fn a_workbook_saved_by_libreoffice_applies_as_the_csv_does() {
     let csv_sheet = env.dir.path().join("q4.csv");
     Run::of(env.cmd(&["export", "--out", csv_sheet.to_str().unwrap()])).ok();
     let filled_csv = env.dir.path().join("filled.csv");
-    write_csv(&filled_csv, &filled_rows(&csv_sheet));
+    write_csv(&filled_csv, &filled_rows(&csv_sheet, &REVOKE));
     let profile = env.dir.path().join("lo-profile");
     let out = Command::new(soffice)
         .args(["--headless", "--norestore"])
