@@ -389,7 +389,12 @@ fn write_sheet(store: &Store, job: &SheetJob) -> Result<Written, Error> {
         let (buf, sha256) = match sink {
             Sink::Csv(w) => w.into_inner().map_err(|e| io(e.into_error()))?.finish(),
             Sink::Xlsx(x, buf) => {
-                let bytes = x.finish(&job.about).map_err(xlsx_err)?;
+                let mut about = job.about.clone();
+                about.push(format!(
+                    "Rows: {} of the population's {} grants.",
+                    n.rows, n.population_rows
+                ));
+                let bytes = x.finish(&about).map_err(xlsx_err)?;
                 let mut hashing = HashingWriter::new(buf);
                 hashing.write_all(&bytes).map_err(io)?;
                 hashing.finish()
@@ -458,33 +463,40 @@ fn write_split(store: &Store, job: &SheetJob) -> Result<(Written, Vec<SplitFile>
             .from_reader(text.as_slice());
         let mut rows = 0u64;
         let err = |e: String| io(&path, std::io::Error::other(e));
-        let sha256 = write_atomically(&path, |buf| {
-            let mut hashing = HashingWriter::new(buf);
-            if job.format == SheetFormat::Xlsx {
-                let mut x = XlsxSheet::new().map_err(|e| err(e.to_string()))?;
-                for r in records.records() {
-                    let r = r.map_err(|e| err(e.to_string()))?;
-                    x.row(&r.iter().collect::<Vec<_>>())
+        let sha256 =
+            write_atomically(&path, |buf| {
+                let mut hashing = HashingWriter::new(buf);
+                if job.format == SheetFormat::Xlsx {
+                    let mut x = XlsxSheet::new().map_err(|e| err(e.to_string()))?;
+                    for r in records.records() {
+                        let r = r.map_err(|e| err(e.to_string()))?;
+                        x.row(&r.iter().collect::<Vec<_>>())
+                            .map_err(|e| err(e.to_string()))?;
+                        rows += 1;
+                    }
+                    let mut about = job.about.clone();
+                    about.push(format!(
+                    "Rows: {rows}, those of {}; the campaign's files together hold all {} grants.",
+                    if reviewer.is_empty() { "no reviewer" } else { reviewer.as_str() },
+                    n.population_rows
+                ));
+                    let bytes = x.finish(&about).map_err(|e| err(e.to_string()))?;
+                    hashing.write_all(&bytes).map_err(|e| io(&path, e))?;
+                } else {
+                    let mut w = sheet::sheet_writer(&mut hashing).map_err(|e| io(&path, e))?;
+                    w.write_record(sheet::COLUMNS)
                         .map_err(|e| err(e.to_string()))?;
-                    rows += 1;
+                    for r in records.records() {
+                        let r = r.map_err(|e| err(e.to_string()))?;
+                        sheet::sheet_row(&mut w, &r.iter().collect::<Vec<_>>())
+                            .map_err(|e| err(e.to_string()))?;
+                        rows += 1;
+                    }
+                    w.flush().map_err(|e| io(&path, e))?;
                 }
-                let bytes = x.finish(&job.about).map_err(|e| err(e.to_string()))?;
-                hashing.write_all(&bytes).map_err(|e| io(&path, e))?;
-            } else {
-                let mut w = sheet::sheet_writer(&mut hashing).map_err(|e| io(&path, e))?;
-                w.write_record(sheet::COLUMNS)
-                    .map_err(|e| err(e.to_string()))?;
-                for r in records.records() {
-                    let r = r.map_err(|e| err(e.to_string()))?;
-                    sheet::sheet_row(&mut w, &r.iter().collect::<Vec<_>>())
-                        .map_err(|e| err(e.to_string()))?;
-                    rows += 1;
-                }
-                w.flush().map_err(|e| io(&path, e))?;
-            }
-            let (buf, sha) = hashing.finish();
-            Ok((buf, sha))
-        })?;
+                let (buf, sha) = hashing.finish();
+                Ok((buf, sha))
+            })?;
         files.push(SplitFile {
             file: path
                 .file_name()

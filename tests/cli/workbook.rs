@@ -67,6 +67,23 @@ fn an_exported_workbook_is_checkable_and_applies_as_the_csv_does() {
         digest.as_str(),
         "the manifest hashes the workbook"
     );
+    // The About sheet says what the workbook is, with the manifest's figures.
+    let mut book_reader = calamine::open_workbook_auto(&book).unwrap();
+    use calamine::Reader;
+    assert_eq!(book_reader.sheet_names(), ["Review", "About"]);
+    let about = book_reader.worksheet_range("About").unwrap();
+    let text: Vec<String> = about.rows().map(|r| r[0].to_string()).collect();
+    assert!(text[0].contains("snapshot 1"), "{text:?}");
+    assert!(
+        text.iter().any(|l| l.contains("business_plus plan")),
+        "{text:?}"
+    );
+    let rows = manifest["rows"].as_u64().unwrap();
+    assert!(
+        text.iter()
+            .any(|l| l == &format!("Rows: {rows} of the population's {rows} grants.")),
+        "{text:?}"
+    );
     // Unfilled: every row undecided, nothing planned.
     let unfilled = plan(&env, &sb, &book);
     assert_eq!(unfilled["revoke"], 0);
