@@ -221,9 +221,11 @@ pub enum Command {
 
     /// Carry out a reviewed sheet: show the plan, and with --execute revoke, verify and report.
     #[command(
-        long_about = "Read a reviewed sheet and plan a revocation for every `revoke` decision.\n\n\
+        long_about = "Read a reviewed sheet (CSV or XLSX), or a campaign's files of one snapshot, \
+        and plan a revocation for every `revoke` decision.\n\n\
         Without --execute it prints the plan and writes the report with every row `planned`, \
-        `manual` or `refused`, making no write call to Slack. With --execute it carries the plan \
+        `manual` or `refused` (never over the report of an executed run), making no write call \
+        to Slack. With --execute it carries the plan \
         out, reading each grant from Slack again before writing (a grant already gone is \
         `already_revoked`), verifies every result by reading Slack once more, and writes the \
         remediation report. Every step is journaled in the database first: running it again with \
