@@ -245,6 +245,16 @@ pub enum Command {
     )]
     Status(StatusArgs),
 
+    /// Re-check an export for an auditor: file hashes, rows, the snapshot, the revocations.
+    #[command(
+        long_about = "Re-check an export from its manifest and the database, without trusting \
+        whoever made it: the SHA-256 of the sheet (or of each file of a split campaign), its rows \
+        against the snapshot's grants (none missing, none edited, none twice), the snapshot's \
+        status and window, and that every revocation made from the snapshot was verified. \
+        Exits 0 when everything holds, 1 naming each discrepancy."
+    )]
+    Verify(VerifyArgs),
+
     /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
     #[command(
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
@@ -467,6 +477,18 @@ pub struct StatusArgs {
     /// Exit with 1 while any row is undecided or missing (for a scheduled chase).
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The manifest export wrote: FILE.manifest.json, or DIR/manifest.json of a split campaign.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
 
     #[command(flatten)]
     pub db: DbArg,

@@ -189,6 +189,11 @@ pub enum Error {
     )]
     Workbook { path: PathBuf, detail: String },
 
+    #[error(
+        "{path} is not a slack-uar manifest ({detail}); give the FILE.manifest.json export wrote"
+    )]
+    BadManifest { path: PathBuf, detail: String },
+
     #[error("no reviewed sheet given")]
     NoSheets,
 

@@ -13,6 +13,7 @@ mod sandbox;
 mod snapshots;
 mod status;
 mod sync;
+mod verify;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -162,6 +163,7 @@ fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option
         Command::Export(a) => (Some(&a.db), Some(&a.output), None),
         Command::Apply(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
         Command::Status(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Verify(a) => (Some(&a.db), Some(&a.output), None),
         Command::Demo(a) => (Some(&a.db), None, None),
         Command::Sandbox(_) | Command::Completions(_) | Command::Man => (None, None, None),
     }
@@ -207,6 +209,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Export(args) => export::run(&ctx, &args),
         Command::Apply(args) => apply::run(&ctx, &args),
         Command::Status(args) => status::run(&ctx, &args),
+        Command::Verify(args) => verify::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
         Command::Completions(args) => completions::completions(args.shell),

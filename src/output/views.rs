@@ -19,6 +19,7 @@ use crate::workflow::comparison::{DiffEntry, DiffReport};
 use crate::workflow::findings::FindingsReport;
 use crate::workflow::remediation::Outcome;
 use crate::workflow::review_sheet::{Manifest, manifest_path};
+use crate::workflow::verification::Verification;
 
 #[derive(Serialize)]
 struct SyncReport<'a> {
@@ -604,6 +605,34 @@ pub fn print_status(format: Format, quiet: bool, status: &CampaignStatus) -> std
             status.total.undecided,
             status.missing
         );
+    }
+    Ok(())
+}
+
+/// What `verify` prints: each discrepancy, or that everything holds.
+pub fn print_verification(format: Format, quiet: bool, v: &Verification) -> std::io::Result<()> {
+    let listing = Listing {
+        headers: vec!["discrepancy"],
+        rows: v.discrepancies.iter().map(|d| vec![d.clone()]).collect(),
+    };
+    if format == Format::Table && v.holds() {
+        println!(
+            "{}: everything holds for snapshot {} ({})",
+            v.manifest,
+            v.snapshot_id,
+            v.files.join(", ")
+        );
+        return Ok(());
+    }
+    emit(format, &listing, v)?;
+    if !quiet && !v.holds() {
+        let n = v.discrepancies.len();
+        let noun = if n == 1 {
+            "discrepancy"
+        } else {
+            "discrepancies"
+        };
+        eprintln!("{}: {n} {noun} found", v.manifest);
     }
     Ok(())
 }

@@ -33,7 +33,35 @@ pub struct JournalEntry {
     pub detail: Option<String>,
 }
 
+/// One revocation of a snapshot as the journal records it.
+#[derive(Debug, Clone)]
+pub struct JournalRow {
+    pub row_id: String,
+    pub user_id: String,
+    pub entitlement: String,
+    pub status: String,
+    pub verified: bool,
+}
+
 impl Store {
+    /// Every revocation journaled for snapshot `snapshot_id`.
+    pub fn journal_of(&self, snapshot_id: i64) -> Result<Vec<JournalRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT row_id, user_id, entitlement, status, verified FROM revocation
+             WHERE snapshot_id = ?1 ORDER BY row_id",
+        )?;
+        let rows = stmt.query_map([snapshot_id], |r| {
+            Ok(JournalRow {
+                row_id: r.get(0)?,
+                user_id: r.get(1)?,
+                entitlement: r.get(2)?,
+                status: r.get(3)?,
+                verified: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn begin_apply_run(&self, run: &NewRun) -> Result<i64, StoreError> {
         self.conn.execute(
             "INSERT INTO apply_run (snapshot_id, sheet_file, sheet_sha256, executed, run_by_user_id,

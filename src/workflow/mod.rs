@@ -4,7 +4,8 @@
 //! campaign's reviewed files back, [`comparison`] diffs two,
 //! [`findings`] checks one against the HR roster, the baseline and its
 //! access logs, [`review_sheet`] writes the sheet and its manifest, and [`remediation`]
-//! plans, carries out, verifies and reports a reviewed sheet. They return
+//! plans, carries out, verifies and reports a reviewed sheet; [`verification`]
+//! re-checks an export for an auditor. They return
 //! values and typed errors and never print.
 
 pub mod collection;
@@ -13,6 +14,7 @@ pub mod findings;
 pub mod remediation;
 pub mod review_sheet;
 pub mod snapshot;
+pub mod verification;
 
 use crate::error::Error;
 use crate::store::{SnapshotMeta, Store};

@@ -11,4 +11,5 @@ mod review;
 mod reviewers;
 mod sandbox;
 mod sync;
+mod verify;
 mod workbook;

@@ -1,0 +1,194 @@
+//! `verify MANIFEST`: re-checking an export without trusting its author.
+//! From the manifest and the database alone: each file's SHA-256 (the sheet,
+//! or each file of a split campaign), its rows against the snapshot's grants,
+//! the snapshot's status and window, and the journal of any revocation made
+//! from it. Every discrepancy is named; none stops the others being checked.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::evidence::sha256_hex;
+use crate::files::{MAX_SHEET_BYTES, read_capped};
+use crate::sheet::{self, xlsx};
+use crate::store::Store;
+
+/// The parts of a manifest `verify` checks (see `review_sheet::Manifest`).
+#[derive(Debug, Deserialize)]
+struct ManifestFacts {
+    file: String,
+    sha256: String,
+    rows: u64,
+    population_rows: u64,
+    filter: Option<String>,
+    snapshot_id: i64,
+    started_at: String,
+    finished_at: String,
+    #[serde(default)]
+    files: Option<Vec<FileFacts>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileFacts {
+    file: String,
+    sha256: String,
+    rows: u64,
+}
+
+/// What `verify` found.
+#[derive(Debug, Serialize)]
+pub struct Verification {
+    pub manifest: String,
+    pub snapshot_id: i64,
+    /// The files checked, each with whether its bytes are as recorded.
+    pub files: Vec<String>,
+    /// Every way the evidence differs from what it claims; empty when it holds.
+    pub discrepancies: Vec<String>,
+}
+
+impl Verification {
+    pub fn holds(&self) -> bool {
+        self.discrepancies.is_empty()
+    }
+}
+
+/// Check the export that `manifest_path` describes against the database.
+pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error> {
+    let bytes = read_capped(manifest_path, "manifest", 64 * 1024 * 1024)?;
+    let m: ManifestFacts = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
+        path: manifest_path.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let mut found = Vec::new();
+    let mut files = Vec::new();
+
+    // The snapshot: complete, and read when the manifest says.
+    match store.snapshot(m.snapshot_id) {
+        Err(_) => found.push(format!("snapshot {} is not in the database", m.snapshot_id)),
+        Ok(info) => {
+            if info.status != "complete" {
+                found.push(format!(
+                    "snapshot {} is {}, not complete",
+                    m.snapshot_id, info.status
+                ));
+            }
+            if info.started_at != m.started_at
+                || info.finished_at.as_deref() != Some(m.finished_at.as_str())
+            {
+                found.push(format!(
+                    "snapshot {} was read from {} to {}, not from {} to {} as the manifest says",
+                    m.snapshot_id,
+                    info.started_at,
+                    info.finished_at.unwrap_or_default(),
+                    m.started_at,
+                    m.finished_at
+                ));
+            }
+        }
+    }
+    let population = store.population_rows(m.snapshot_id).unwrap_or(0);
+    if m.population_rows != population {
+        found.push(format!(
+            "the manifest counts {} grants in snapshot {}, the database {population}",
+            m.population_rows, m.snapshot_id
+        ));
+    }
+
+    // The files: their bytes, and their rows against the snapshot's grants.
+    let listed: Vec<(PathBuf, String, u64)> = match &m.files {
+        Some(split) => split
+            .iter()
+            .map(|f| (dir.join(&f.file), f.sha256.clone(), f.rows))
+            .collect(),
+        None => vec![(dir.join(&m.file), m.sha256.clone(), m.rows)],
+    };
+    let mut rows_seen: HashSet<String> = HashSet::new();
+    let mut total_rows = 0u64;
+    for (path, sha, rows) in &listed {
+        files.push(path.display().to_string());
+        let Ok(bytes) = read_capped(path, "sheet", MAX_SHEET_BYTES) else {
+            found.push(format!("{} is missing or unreadable", path.display()));
+            continue;
+        };
+        if &sha256_hex(&bytes) != sha {
+            found.push(format!(
+                "{} has changed: its SHA-256 is {}, the manifest says {sha}",
+                path.display(),
+                sha256_hex(&bytes)
+            ));
+        }
+        let text = if xlsx::is_workbook(&bytes) {
+            match xlsx::to_csv(&bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    found.push(format!("{} is not a readable workbook", path.display()));
+                    continue;
+                }
+            }
+        } else {
+            bytes
+        };
+        let name = path.display().to_string();
+        let parsed = sheet::read(&name, &text, |snapshot, user, entitlement| {
+            store
+                .grant_workspace(snapshot, user, entitlement)
+                .ok()
+                .flatten()
+        });
+        match parsed {
+            Err(e) => found.push(format!("{e}")),
+            Ok(s) => {
+                if s.snapshot_id != m.snapshot_id {
+                    found.push(format!(
+                        "{} is a sheet of snapshot {}, the manifest's is {}",
+                        path.display(),
+                        s.snapshot_id,
+                        m.snapshot_id
+                    ));
+                }
+                if s.rows.len() as u64 != *rows {
+                    found.push(format!(
+                        "{} has {} rows, the manifest says {rows}",
+                        path.display(),
+                        s.rows.len()
+                    ));
+                }
+                for r in s.rows {
+                    total_rows += 1;
+                    if !rows_seen.insert(r.row_id.clone()) {
+                        found.push(format!("row {} is in more than one file", r.row_id));
+                    }
+                }
+            }
+        }
+    }
+    if m.filter.is_none() && total_rows != population {
+        found.push(format!(
+            "the files hold {total_rows} rows of the snapshot's {population} grants: the population is not complete"
+        ));
+    }
+
+    // Revocations made from this snapshot: each settled one verified.
+    for entry in store.journal_of(m.snapshot_id)? {
+        match entry.status.as_str() {
+            "done" | "already_revoked" if !entry.verified => found.push(format!(
+                "revocation {} ({} of {}) is {} but was never verified by reading Slack again",
+                entry.row_id, entry.entitlement, entry.user_id, entry.status
+            )),
+            "failed" | "in_flight" => found.push(format!(
+                "revocation {} ({} of {}) is {}: run apply again",
+                entry.row_id, entry.entitlement, entry.user_id, entry.status
+            )),
+            _ => {}
+        }
+    }
+    Ok(Verification {
+        manifest: manifest_path.display().to_string(),
+        snapshot_id: m.snapshot_id,
+        files,
+        discrepancies: found,
+    })
+}
