@@ -37,7 +37,7 @@ impl Collected {
 }
 
 /// Read one reviewed file and check its rows against the snapshot.
-fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error> {
+pub(super) fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error> {
     let bytes = read_capped(path, "sheet", MAX_SHEET_BYTES)?;
     let name = path.display().to_string();
     // A workbook is read as the CSV of its first sheet, a line a row; its

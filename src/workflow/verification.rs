@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::evidence::sha256_hex;
 use crate::files::{MAX_SHEET_BYTES, read_capped};
-use crate::sheet::{self, xlsx};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// The parts of a manifest `verify` checks (see `review_sheet::Manifest`).
 #[derive(Debug, Deserialize)]
@@ -67,7 +66,10 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
 
     // The snapshot: complete, and read when the manifest says.
     match store.snapshot(m.snapshot_id) {
-        Err(_) => found.push(format!("snapshot {} is not in the database", m.snapshot_id)),
+        Err(StoreError::NoSnapshot { .. }) => {
+            found.push(format!("snapshot {} is not in the database", m.snapshot_id))
+        }
+        Err(e) => return Err(e.into()),
         Ok(info) => {
             if info.status != "complete" {
                 found.push(format!(
@@ -89,7 +91,7 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
             }
         }
     }
-    let population = store.population_rows(m.snapshot_id).unwrap_or(0);
+    let population = store.population_rows(m.snapshot_id)?;
     if m.population_rows != population {
         found.push(format!(
             "the manifest counts {} grants in snapshot {}, the database {population}",
@@ -113,34 +115,19 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
             found.push(format!("{} is missing or unreadable", path.display()));
             continue;
         };
-        if &sha256_hex(&bytes) != sha {
+        let actual = sha256_hex(&bytes);
+        if actual != *sha {
             found.push(format!(
-                "{} has changed: its SHA-256 is {}, the manifest says {sha}",
-                path.display(),
-                sha256_hex(&bytes)
+                "{} has changed: its SHA-256 is {actual}, the manifest says {sha}",
+                path.display()
             ));
         }
-        let text = if xlsx::is_workbook(&bytes) {
-            match xlsx::to_csv(&bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    found.push(format!("{} is not a readable workbook", path.display()));
-                    continue;
-                }
-            }
-        } else {
-            bytes
-        };
-        let name = path.display().to_string();
-        let parsed = sheet::read(&name, &text, |snapshot, user, entitlement| {
-            store
-                .grant_workspace(snapshot, user, entitlement)
-                .ok()
-                .flatten()
-        });
-        match parsed {
-            Err(e) => found.push(format!("{e}")),
-            Ok(s) => {
+        // Read as apply reads it; a refusal is a discrepancy, a database
+        // that cannot be read is an error.
+        match super::collection::read_one(store, path) {
+            Err(e @ (Error::Store(_) | Error::Output(_))) => return Err(e),
+            Err(refusal) => found.push(refusal.to_string()),
+            Ok((_, s)) => {
                 if s.snapshot_id != m.snapshot_id {
                     found.push(format!(
                         "{} is a sheet of snapshot {}, the manifest's is {}",
