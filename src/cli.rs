@@ -255,6 +255,44 @@ pub enum Command {
     )]
     Verify(VerifyArgs),
 
+    /// Write the review as one self-contained HTML page for managers and auditors.
+    #[command(
+        long_about = "Write the review of a snapshot (by default the newest complete one, or the \
+        snapshot of --sheets) as one self-contained HTML file: no script and nothing fetched from \
+        elsewhere, charts drawn as inline SVG, and a print layout.\n\n\
+        It shows the population by workspace and account type, every privileged grant, the \
+        changes since the baseline, the findings (leavers and accounts without an HR record with \
+        --hr), the decisions by reviewer of the reviewed files given with --sheets, every apply \
+        run with its revocations, status, verification and time, and the SHA-256 of every file \
+        involved. The file is written with mode 0600: it names people."
+    )]
+    Report(ReportArgs),
+
+    /// Pack a review's evidence into one archive (zip or tar.gz), optionally signed.
+    #[command(
+        long_about = "Pack a review's evidence into one archive, FILE.zip or FILE.tar.gz: the \
+        export of each MANIFEST (the manifest and the sheet or split files it names, as written), \
+        the reviewed files (--sheets), the remediation reports (--reports, and each reviewed \
+        file's default report where it exists), the HTML report, the snapshot's data as CSV \
+        (users, grants, workspaces, groups, group members, revocations, apply runs), and \
+        index.json and SHA256SUMS listing every member with its SHA-256.\n\n\
+        With --sign KEY (a minisign secret key, from `slack-uar keygen` or `minisign -G`) it \
+        writes the detached signature FILE.minisig beside the archive; `slack-uar verify FILE \
+        --key KEY.pub` and `minisign -Vm FILE -p KEY.pub` check it. An encrypted key's password \
+        is read from SLACK_UAR_KEY_PASSWORD. The bundle is verified once written; exits 1 when \
+        it does not hold, naming each discrepancy."
+    )]
+    Evidence(EvidenceArgs),
+
+    /// Create a minisign key pair for signing evidence bundles.
+    #[command(
+        long_about = "Create a minisign key pair for `evidence --sign`: the secret key KEY (mode \
+        0600) and the public key KEY.pub, which auditors use with `verify --key` or minisign. \
+        With SLACK_UAR_KEY_PASSWORD set, the secret key is encrypted with it; otherwise it is \
+        stored unencrypted, so keep it where only you can read it."
+    )]
+    Keygen(KeygenArgs),
+
     /// Serve a local fake of Slack's Web API and SCIM API, for trying slack-uar safely.
     #[command(
         long_about = "Serve a local fake of Slack's Web API and SCIM API from sample data.\n\n\
@@ -486,14 +524,112 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The manifest export wrote: FILE.manifest.json, or DIR/manifest.json of a split campaign.
-    #[arg(value_name = "MANIFEST")]
+    /// The manifest export wrote (FILE.manifest.json, or DIR/manifest.json of a split
+    /// campaign), or an evidence bundle (.zip, .tar.gz).
+    #[arg(value_name = "MANIFEST|BUNDLE")]
     pub manifest: PathBuf,
+
+    /// The public key (a minisign .pub file, or its base64 line) a bundle's signature
+    /// BUNDLE.minisig must verify with.
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<String>,
 
     #[command(flatten)]
     pub db: DbArg,
     #[command(flatten)]
     pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The snapshot to report on (default: the --sheets' snapshot, else the newest complete one).
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: Option<i64>,
+
+    /// Where to write the report (FILE.html).
+    #[arg(long, value_name = "FILE.html", value_parser = html_path)]
+    pub out: PathBuf,
+
+    /// The snapshot changes are counted from (default: the complete one before SNAPSHOT).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub baseline: Option<i64>,
+
+    /// The campaign's reviewed files (CSV or XLSX), whose decisions the report shows.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub sheets: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub roster: RosterArgs,
+
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// The manifest of each export the review used (FILE.manifest.json, or DIR/manifest.json).
+    #[arg(value_name = "MANIFEST", required = true)]
+    pub manifests: Vec<PathBuf>,
+
+    /// Where to write the bundle: FILE.zip, FILE.tar.gz or FILE.tgz.
+    #[arg(long, value_name = "FILE", value_parser = bundle_path)]
+    pub out: PathBuf,
+
+    /// The reviewed files (CSV or XLSX) as reviewers sent them back.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub sheets: Vec<PathBuf>,
+
+    /// Remediation reports beyond each reviewed file's default FILE-remediation.csv.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+
+    /// Sign the bundle with this minisign secret key (writes FILE.minisig).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+
+    /// Overwrite FILE (and FILE.minisig) if they exist.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub roster: RosterArgs,
+
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the secret key; the public key goes to KEY.pub.
+    #[arg(long, value_name = "KEY")]
+    pub out: PathBuf,
+}
+
+fn html_path(value: &str) -> Result<PathBuf, String> {
+    let lower = value.to_ascii_lowercase();
+    if lower.ends_with(".html") || lower.ends_with(".htm") {
+        Ok(PathBuf::from(value))
+    } else {
+        Err(format!(
+            "{value:?} does not end in .html; name the report FILE.html"
+        ))
+    }
+}
+
+fn bundle_path(value: &str) -> Result<PathBuf, String> {
+    let lower = value.to_ascii_lowercase();
+    if [".zip", ".tar.gz", ".tgz"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        Ok(PathBuf::from(value))
+    } else {
+        Err(format!(
+            "{value:?} is neither .zip nor .tar.gz; name the bundle FILE.zip or FILE.tar.gz"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]

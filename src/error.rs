@@ -212,6 +212,24 @@ pub enum Error {
     )]
     BadStoredTime { snapshot: i64, value: String },
 
+    #[error(
+        "the sheets given are of snapshot {sheets}, not of snapshot {snapshot}; \
+         name the sheets' snapshot, or leave SNAPSHOT out"
+    )]
+    SheetsOfAnotherSnapshot { sheets: i64, snapshot: i64 },
+
+    #[error("cannot use {path} as an evidence bundle: {detail}")]
+    BadBundle { path: PathBuf, detail: String },
+
+    #[error(
+        "--key checks an evidence bundle's signature, and {path} is not a bundle (.zip or .tar.gz); \
+         leave --key out to verify a manifest"
+    )]
+    KeyWithoutBundle { path: PathBuf },
+
+    #[error("cannot use the key {path}: {detail}")]
+    Key { path: PathBuf, detail: String },
+
     #[error("refused to write the remediation report to {path}: {reason}")]
     ReportPathRefused { path: PathBuf, reason: String },
 

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use sha2::{Digest, Sha256};
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, as `sha256sum` prints digests.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -17,9 +17,12 @@
 //!   - [`store`]: SQLite snapshots, migrations, apply's journal;
 //!   - [`output`]: tables, CSV and JSON for people and scripts;
 //!   - [`files`]: capped reads of users' files, private atomic writes;
-//!   - [`evidence`]: SHA-256 of what an auditor is handed.
+//!   - [`evidence`]: SHA-256 of what an auditor is handed;
+//!   - [`archive`]: the evidence bundle's zip or tar.gz container;
+//!   - [`signing`]: minisign signatures of bundles.
 //! - [`sandbox`]: a fake Slack that speaks through the same wire types.
 
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod domain;
@@ -32,6 +35,7 @@ pub mod reviewers;
 pub mod roster;
 pub mod sandbox;
 pub mod sheet;
+pub mod signing;
 pub mod slack;
 pub mod store;
 pub mod workflow;

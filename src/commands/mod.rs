@@ -7,8 +7,11 @@ mod apply;
 mod completions;
 mod demo;
 mod diff;
+mod evidence;
 mod export;
 mod findings;
+mod keygen;
+mod report;
 mod sandbox;
 mod snapshots;
 mod status;
@@ -164,8 +167,12 @@ fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option
         Command::Apply(a) => (Some(&a.db), Some(&a.output), Some(&a.slack)),
         Command::Status(a) => (Some(&a.db), Some(&a.output), None),
         Command::Verify(a) => (Some(&a.db), Some(&a.output), None),
+        Command::Report(a) => (Some(&a.db), None, None),
+        Command::Evidence(a) => (Some(&a.db), Some(&a.output), None),
         Command::Demo(a) => (Some(&a.db), None, None),
-        Command::Sandbox(_) | Command::Completions(_) | Command::Man => (None, None, None),
+        Command::Sandbox(_) | Command::Keygen(_) | Command::Completions(_) | Command::Man => {
+            (None, None, None)
+        }
     }
 }
 
@@ -210,6 +217,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Apply(args) => apply::run(&ctx, &args),
         Command::Status(args) => status::run(&ctx, &args),
         Command::Verify(args) => verify::run(&ctx, &args),
+        Command::Report(args) => report::run(&ctx, &args),
+        Command::Evidence(args) => evidence::run(&ctx, &args),
+        Command::Keygen(args) => keygen::run(&ctx, &args),
         Command::Sandbox(args) => sandbox::run(&ctx, &args),
         Command::Demo(args) => demo::run(ctx, &args),
         Command::Completions(args) => completions::completions(args.shell),

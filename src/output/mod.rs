@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::sheet::guard_cell;
 
+pub mod html;
 pub mod progress;
 pub mod views;
 

@@ -14,10 +14,12 @@ use crate::domain::changes::Change;
 use crate::domain::model::{Entitlement, Plan};
 use crate::domain::plan::PlanSupport;
 use crate::store::{SnapshotInfo, SnapshotSummary};
+use crate::workflow::bundle::Made;
 use crate::workflow::collection::CampaignStatus;
 use crate::workflow::comparison::{DiffEntry, DiffReport};
 use crate::workflow::findings::FindingsReport;
 use crate::workflow::remediation::Outcome;
+use crate::workflow::review_report::ReviewReport;
 use crate::workflow::review_sheet::{Manifest, manifest_path};
 use crate::workflow::verification::Verification;
 
@@ -213,7 +215,7 @@ fn diff_cells(e: &DiffEntry) -> [String; 11] {
     ]
 }
 
-fn who(e: &DiffEntry) -> String {
+pub(crate) fn who(e: &DiffEntry) -> String {
     let name = e
         .real_name
         .clone()
@@ -291,7 +293,7 @@ pub fn print_diff_table(report: &DiffReport) -> std::io::Result<()> {
     Ok(())
 }
 
-fn describe(entitlement: &str) -> String {
+pub(crate) fn describe(entitlement: &str) -> String {
     match entitlement.parse::<Entitlement>() {
         Ok(e) if e.is_privileged() => format!("{entitlement} (privileged)"),
         _ => entitlement.to_owned(),
@@ -615,12 +617,20 @@ pub fn print_verification(format: Format, quiet: bool, v: &Verification) -> std:
         headers: vec!["discrepancy"],
         rows: v.discrepancies.iter().map(|d| vec![d.clone()]).collect(),
     };
+    if format == Format::Table && !quiet {
+        for note in &v.notes {
+            eprintln!("note: {note}");
+        }
+    }
     if format == Format::Table && v.holds() {
-        println!(
-            "{}: everything holds for snapshot {} ({})",
-            v.manifest,
-            v.snapshot_id,
+        let files = if v.files.len() <= 6 {
             v.files.join(", ")
+        } else {
+            counted(v.files.len(), "file")
+        };
+        println!(
+            "{}: everything holds for snapshot {} ({files})",
+            v.manifest, v.snapshot_id,
         );
         return Ok(());
     }
@@ -635,4 +645,76 @@ pub fn print_verification(format: Format, quiet: bool, v: &Verification) -> std:
         eprintln!("{}: {n} {noun} found", v.manifest);
     }
     Ok(())
+}
+
+/// What `report` says once the page is written.
+pub fn print_report_written(out: &Path, r: &ReviewReport) -> std::io::Result<()> {
+    let revocations: usize = r.runs.iter().map(|run| run.revocations.len()).sum();
+    println!(
+        "Wrote {}: snapshot {}, {} grants, {} privileged, {}, {}, {} apply {}.",
+        out.display(),
+        r.snapshot_id,
+        r.grants,
+        r.privileged.len(),
+        counted(r.findings.findings.len(), "finding"),
+        counted(revocations, "revocation"),
+        r.runs.len(),
+        if r.runs.len() == 1 { "run" } else { "runs" },
+    );
+    Ok(())
+}
+
+/// What `evidence` says of the bundle it wrote, then the bundle's check.
+pub fn print_evidence(format: Format, quiet: bool, made: &Made) -> std::io::Result<()> {
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(made)?);
+        return Ok(());
+    }
+    if !quiet {
+        // The hashes are in the bundle's index.json and SHA256SUMS (and
+        // in CSV or JSON here); the table stays narrow.
+        let listing = Listing {
+            headers: if format == Format::Table {
+                vec!["member", "role", "bytes"]
+            } else {
+                vec!["member", "role", "bytes", "sha256"]
+            },
+            rows: made
+                .index
+                .members
+                .iter()
+                .map(|m| {
+                    let mut row = vec![m.path.clone(), m.role.clone(), m.bytes.to_string()];
+                    if format != Format::Table {
+                        row.push(m.sha256.clone());
+                    }
+                    row
+                })
+                .collect(),
+        };
+        emit(format, &listing, &made.index)?;
+        let wrote = format!(
+            "Wrote {} (snapshot {}, {} members, each with its SHA-256 in index.json and SHA256SUMS){}.",
+            made.bundle,
+            made.index.snapshot_id,
+            made.index.members.len(),
+            match &made.signature {
+                Some(sig) => format!(", signed in {sig}"),
+                None => String::new(),
+            }
+        );
+        if format == Format::Table {
+            println!("{wrote}");
+        } else {
+            eprintln!("{wrote}");
+        }
+    }
+    if format == Format::Csv {
+        // stdout holds the members' CSV; the check goes to stderr.
+        for d in &made.check.discrepancies {
+            eprintln!("discrepancy: {d}");
+        }
+        return Ok(());
+    }
+    print_verification(format, quiet, &made.check)
 }

@@ -5,6 +5,7 @@
 
 mod journal;
 mod query;
+mod records;
 mod snapshot;
 
 use std::fs::{File, OpenOptions};
@@ -13,8 +14,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
-pub use journal::{JournalEntry, NewRun};
+pub use journal::{JournalEntry, JournalRow, NewRun};
 pub use query::{PopulationCounts, SnapshotMeta};
+pub use records::{ApplyRun, PrivilegedGrant, RevocationRecord, Table, WorkspaceAccounts};
 pub use snapshot::{
     AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts,
     SnapshotInfo, SnapshotSummary, SnapshotWriter, UserRow,
@@ -129,9 +131,18 @@ pub enum StoreError {
     )]
     LostSnapshot { id: i64 },
 
+    #[error("cannot write the snapshot's data: {0}")]
+    Write(std::io::Error),
+
     /// Not `#[from]`: the message carries SQLite's words once.
     #[error("database error: {0}")]
     Sql(rusqlite::Error),
+}
+
+impl StoreError {
+    fn csv(e: csv::Error) -> StoreError {
+        StoreError::Write(std::io::Error::other(e))
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

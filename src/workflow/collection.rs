@@ -40,23 +40,8 @@ impl Collected {
 pub(super) fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSheet), Error> {
     let bytes = read_capped(path, "sheet", MAX_SHEET_BYTES)?;
     let name = path.display().to_string();
-    // A workbook is read as the CSV of its first sheet, a line a row; its
-    // hash stays that of the file.
-    let (text, name) = if xlsx::is_workbook(&bytes) {
-        let csv = xlsx::to_csv(&bytes).map_err(|e| Error::Workbook {
-            path: path.to_owned(),
-            detail: match e {
-                xlsx::ReadError::NotAWorkbook(d) => d,
-                xlsx::ReadError::NoSheet => "it has no sheet".into(),
-            },
-        })?;
-        // Its refusals say "FILE, sheet Review, line N": line N is row N.
-        (csv, format!("{name}, sheet {},", xlsx::SHEET_NAME))
-    } else {
-        (bytes.clone(), name)
-    };
     let db_error = RefCell::new(None);
-    let parsed = sheet::read(&name, &text, |snapshot, user, entitlement| {
+    let parsed = parse(&name, &bytes, |snapshot, user, entitlement| {
         store
             .grant_workspace(snapshot, user, entitlement)
             .unwrap_or_else(|e| {
@@ -68,20 +53,54 @@ pub(super) fn read_one(store: &Store, path: &Path) -> Result<(String, ReviewedSh
         return Err(e.into());
     }
     match parsed {
-        Ok(mut s) => {
-            s.sha256 = sha256_hex(&bytes);
-            Ok((path.display().to_string(), s))
-        }
-        Err(SheetError::UnknownGrant { snapshot_id, .. })
-            if matches!(
-                store.snapshot(snapshot_id),
-                Err(StoreError::NoSnapshot { .. })
-            ) =>
+        Ok(s) => Ok((name, s)),
+        Err(
+            Error::Sheet(SheetError::UnknownGrant { snapshot_id, .. })
+            | Error::SheetCell {
+                refusal: SheetError::UnknownGrant { snapshot_id, .. },
+                ..
+            },
+        ) if matches!(
+            store.snapshot(snapshot_id),
+            Err(StoreError::NoSnapshot { .. })
+        ) =>
         {
             Err(Error::SheetSnapshotMissing { snapshot_id })
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// Parse the reviewed file `name` (CSV, or a workbook read as the CSV of its
+/// first sheet), checking each row's grant with `lookup` (its workspace, ""
+/// for none; `None` for a grant the snapshot does not have). The sheet's
+/// hash is of `bytes`.
+pub(crate) fn parse(
+    name: &str,
+    bytes: &[u8],
+    lookup: impl Fn(i64, &str, &str) -> Option<String>,
+) -> Result<ReviewedSheet, Error> {
+    let workbook = xlsx::is_workbook(bytes);
+    let (text, label) = if workbook {
+        let csv = xlsx::to_csv(bytes).map_err(|e| Error::Workbook {
+            path: PathBuf::from(name),
+            detail: match e {
+                xlsx::ReadError::NotAWorkbook(d) => d,
+                xlsx::ReadError::NoSheet => "it has no sheet".into(),
+            },
+        })?;
+        // Its refusals say "FILE, sheet Review, line N": line N is row N.
+        (csv, format!("{name}, sheet {},", xlsx::SHEET_NAME))
+    } else {
+        (bytes.to_vec(), name.to_owned())
+    };
+    match sheet::read(&label, &text, lookup) {
+        Ok(mut s) => {
+            s.sha256 = sha256_hex(bytes);
+            Ok(s)
+        }
         // A workbook's refusal names the cell's column too.
-        Err(e) if xlsx::is_workbook(&bytes) => {
+        Err(e) if workbook => {
             let header: Option<Vec<String>> = csv::Reader::from_reader(text.as_slice())
                 .headers()
                 .ok()

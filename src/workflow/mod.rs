@@ -5,13 +5,16 @@
 //! [`findings`] checks one against the HR roster, the baseline and its
 //! access logs, [`review_sheet`] writes the sheet and its manifest, and [`remediation`]
 //! plans, carries out, verifies and reports a reviewed sheet; [`verification`]
-//! re-checks an export for an auditor. They return
+//! re-checks an export for an auditor, [`review_report`] gathers what the
+//! HTML report shows, [`bundle`] packs and re-checks the evidence bundle. They return
 //! values and typed errors and never print.
 
+pub mod bundle;
 pub mod collection;
 pub mod comparison;
 pub mod findings;
 pub mod remediation;
+pub mod review_report;
 pub mod review_sheet;
 pub mod snapshot;
 pub mod verification;

@@ -12,28 +12,55 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::evidence::sha256_hex;
 use crate::files::{MAX_SHEET_BYTES, read_capped};
-use crate::store::{Store, StoreError};
+use crate::store::{JournalRow, Store, StoreError};
 
 /// The parts of a manifest `verify` checks (see `review_sheet::Manifest`).
 #[derive(Debug, Deserialize)]
-struct ManifestFacts {
-    file: String,
-    sha256: String,
-    rows: u64,
-    population_rows: u64,
-    filter: Option<String>,
-    snapshot_id: i64,
-    started_at: String,
-    finished_at: String,
+pub(crate) struct ManifestFacts {
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
+    pub population_rows: u64,
+    pub filter: Option<String>,
+    pub snapshot_id: i64,
+    pub started_at: String,
+    pub finished_at: String,
     #[serde(default)]
-    files: Option<Vec<FileFacts>>,
+    pub files: Option<Vec<FileFacts>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct FileFacts {
-    file: String,
-    sha256: String,
-    rows: u64,
+pub(crate) struct FileFacts {
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
+}
+
+impl ManifestFacts {
+    /// The manifest at `path`, read and parsed.
+    pub(crate) fn read(path: &Path) -> Result<ManifestFacts, Error> {
+        let bytes = read_capped(path, "manifest", 64 * 1024 * 1024)?;
+        Self::parse(path, &bytes)
+    }
+
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ManifestFacts, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::BadManifest {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The files it vouches for, relative to its folder, each with its
+    /// SHA-256 and rows: the sheet, or each file of a split campaign.
+    pub(crate) fn listed(&self) -> Vec<(&str, &str, u64)> {
+        match &self.files {
+            Some(split) => split
+                .iter()
+                .map(|f| (f.file.as_str(), f.sha256.as_str(), f.rows))
+                .collect(),
+            None => vec![(self.file.as_str(), self.sha256.as_str(), self.rows)],
+        }
+    }
 }
 
 /// What `verify` found.
@@ -45,6 +72,10 @@ pub struct Verification {
     pub files: Vec<String>,
     /// Every way the evidence differs from what it claims; empty when it holds.
     pub discrepancies: Vec<String>,
+    /// What was checked or could not be, beyond the files: a bundle's
+    /// signature, whether the database was compared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Verification {
@@ -55,11 +86,7 @@ impl Verification {
 
 /// Check the export that `manifest_path` describes against the database.
 pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error> {
-    let bytes = read_capped(manifest_path, "manifest", 64 * 1024 * 1024)?;
-    let m: ManifestFacts = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
-        path: manifest_path.to_owned(),
-        detail: e.to_string(),
-    })?;
+    let m = ManifestFacts::read(manifest_path)?;
     let dir = manifest_path.parent().unwrap_or(Path::new("."));
     let mut found = Vec::new();
     let mut files = Vec::new();
@@ -100,13 +127,11 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
     }
 
     // The files: their bytes, and their rows against the snapshot's grants.
-    let listed: Vec<(PathBuf, String, u64)> = match &m.files {
-        Some(split) => split
-            .iter()
-            .map(|f| (dir.join(&f.file), f.sha256.clone(), f.rows))
-            .collect(),
-        None => vec![(dir.join(&m.file), m.sha256.clone(), m.rows)],
-    };
+    let listed: Vec<(PathBuf, &str, u64)> = m
+        .listed()
+        .into_iter()
+        .map(|(file, sha, rows)| (dir.join(file), sha, rows))
+        .collect();
     let mut rows_seen: HashSet<String> = HashSet::new();
     let mut total_rows = 0u64;
     for (path, sha, rows) in &listed {
@@ -116,7 +141,7 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
             continue;
         };
         let actual = sha256_hex(&bytes);
-        if actual != *sha {
+        if actual != **sha {
             found.push(format!(
                 "{} has changed: its SHA-256 is {actual}, the manifest says {sha}",
                 path.display()
@@ -159,7 +184,21 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
     }
 
     // Revocations made from this snapshot: each settled one verified.
-    for entry in store.journal_of(m.snapshot_id)? {
+    found.extend(revocation_discrepancies(&store.journal_of(m.snapshot_id)?));
+    Ok(Verification {
+        manifest: manifest_path.display().to_string(),
+        snapshot_id: m.snapshot_id,
+        files,
+        discrepancies: found,
+        notes: Vec::new(),
+    })
+}
+
+/// Each revocation of a journal that is not settled and verified: done (or
+/// already gone) but never read back, or failed, or cut off in flight.
+pub(crate) fn revocation_discrepancies(journal: &[JournalRow]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in journal {
         match entry.status.as_str() {
             "done" | "already_revoked" if !entry.verified => found.push(format!(
                 "revocation {} ({} of {}) is {} but was never verified by reading Slack again",
@@ -172,10 +211,5 @@ pub fn verify(store: &Store, manifest_path: &Path) -> Result<Verification, Error
             _ => {}
         }
     }
-    Ok(Verification {
-        manifest: manifest_path.display().to_string(),
-        snapshot_id: m.snapshot_id,
-        files,
-        discrepancies: found,
-    })
+    found
 }

@@ -157,6 +157,7 @@ impl TestEnv {
             .env_remove("SLACK_API_URL")
             .env_remove("SLACK_SCIM_URL")
             .env_remove("SLACK_UAR_LOG")
+            .env_remove("SLACK_UAR_KEY_PASSWORD")
             .env("SLACK_UAR_DB", &self.db)
             .env("COLUMNS", "100")
             .stdin(Stdio::null());

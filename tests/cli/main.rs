@@ -4,6 +4,7 @@
 mod harness;
 
 mod apply;
+mod evidence;
 mod findings;
 mod grid;
 mod help;
