@@ -6,14 +6,17 @@ use std::time::Instant;
 use super::{Context, stop_signal};
 use crate::cli::{DemoArgs, DemoPlan};
 use crate::error::{Error, exit};
-use crate::output::{Format, progress::SyncSpinner, views};
+use crate::output::{Format, html, progress::SyncSpinner, views};
 use crate::sandbox::{OrgData, Sandbox};
 use crate::sheet::xlsx::XlsxSheet;
 use crate::sheet::{sheet_writer, unguard};
+use crate::signing;
 use crate::slack::Token;
 use crate::store::{OpenMode, Store};
+use crate::workflow::bundle::{self, EvidenceRequest};
 use crate::workflow::findings::{self, DEFAULT_DORMANT_DAYS, FindingsRequest};
 use crate::workflow::remediation::{self, ApplyRequest};
+use crate::workflow::review_report::{self, ReportRequest};
 use crate::workflow::review_sheet::{self, ExportRequest};
 use crate::workflow::{collection, comparison, snapshot};
 
@@ -406,9 +409,81 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     views::print_snapshots(ctx.format, &store.snapshots()?).map_err(Error::Output)?;
 
+    say(
+        "13. The evidence",
+        "`slack-uar report` draws the review as one HTML page for managers and auditors;\n\
+         `slack-uar evidence` packs the export, the answers, the remediation report, that page\n\
+         and the snapshot's data into one archive, signed with a key made by `slack-uar keygen`:",
+    );
+    let page = folder.join("q4-review.html");
+    let report = review_report::gather(
+        &store,
+        &ReportRequest {
+            snapshot: Some(q4_id),
+            baseline: Some(q3_id),
+            sheets: answers.clone(),
+            hr: Some(hr.clone()),
+            hr_alias: None,
+            dormant_days: DEFAULT_DORMANT_DAYS,
+        },
+    )?;
+    let html_page = html::render(&report);
+    crate::files::write_atomically(&page, |mut buf| {
+        std::io::Write::write_all(&mut buf, html_page.as_bytes()).map_err(|source| {
+            Error::WriteFile {
+                path: page.clone(),
+                source,
+            }
+        })?;
+        Ok((buf, ()))
+    })?;
+    views::print_report_written(&page, &report).map_err(Error::Output)?;
+    let key = folder.join("q4-signing.key");
+    let public = signing::keygen(&key)?;
+    let bundle_path = folder.join("q4-evidence.zip");
+    let made = bundle::make(
+        &store,
+        &EvidenceRequest {
+            manifests: vec![campaign.join("manifest.json")],
+            out: bundle_path.clone(),
+            sheets: answers.clone(),
+            reports: vec![folder.join("q4-remediation.csv")],
+            hr: Some(hr.clone()),
+            hr_alias: None,
+            dormant_days: DEFAULT_DORMANT_DAYS,
+            sign: Some(key),
+            force: false,
+        },
+    )?;
     println!(
-        "The HR roster, the campaign's files and manifest, the answers and the remediation\n\
-         report are in {}.\n\
+        "Wrote {} ({} members) and its signature {}.",
+        made.bundle,
+        made.index.members.len(),
+        made.signature.as_deref().unwrap_or_default()
+    );
+
+    say(
+        "14. The auditor checks it",
+        &format!(
+            "`slack-uar verify BUNDLE --key KEY.pub` checks the signature, every member's SHA-256,\n\
+             each export against its manifest and the snapshot's grants, the remediation report\n\
+             against the journal, and the data against the database. Without slack-uar:\n  \
+             minisign -Vm {bundle} -p {public}\n  \
+             unzip {bundle} && cd q4-evidence && sha256sum -c SHA256SUMS",
+            bundle = bundle_path.display(),
+            public = public.display()
+        ),
+    );
+    let key = signing::public_key(&public.display().to_string())?;
+    let check = bundle::check(&bundle_path, Some(&store), Some(&key))?;
+    views::print_verification(ctx.format, ctx.quiet, &check).map_err(Error::Output)?;
+    if !check.holds() {
+        return Ok(exit::FINDINGS);
+    }
+
+    println!(
+        "\nThe HR roster, the campaign's files and manifest, the answers, the remediation\n\
+         report, the HTML report and the evidence bundle are in {}.\n\
          The database is {}; look inside with:\n  \
          sqlite3 {} 'SELECT row_id, user_id, entitlement, status, verified FROM revocation'",
         folder.display(),

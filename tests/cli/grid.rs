@@ -731,7 +731,8 @@ fn the_grid_demo_runs_the_quarter_as_a_campaign() {
         .stdout_has("Findings")
         .stdout_has("The review campaign")
         .stdout_has("security@corvid.example")
-        .stderr_has("apply finished: 7 done, 1 manual");
+        .stderr_has("apply finished: 7 done, 1 manual")
+        .stdout_has("q4-evidence.zip: everything holds for snapshot 2");
     assert!(
         !run.stdout.contains("xoxp-"),
         "the demo must not print tokens"

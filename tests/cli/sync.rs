@@ -659,7 +659,10 @@ fn demo_runs_the_whole_narrated_cycle_into_the_given_database() {
         .stdout_has("The review campaign")
         .stdout_has("security@kestrel.example")
         .stdout_has("Apply, dry run")
-        .stdout_has("the primary owner: transfer primary ownership");
+        .stdout_has("the primary owner: transfer primary ownership")
+        .stdout_has("The evidence")
+        .stdout_has("q4-evidence.zip: everything holds for snapshot 2")
+        .stderr_has("q4-evidence.zip.minisig holds");
     // The leavers' accounts (two, with Ivan's group), Elif's, Ben's and
     // Rosa's group memberships; then three deactivations.
     assert!(
