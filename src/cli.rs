@@ -245,12 +245,17 @@ pub enum Command {
     )]
     Status(StatusArgs),
 
-    /// Re-check an export for an auditor: file hashes, rows, the snapshot, the revocations.
+    /// Re-check an export or an evidence bundle for an auditor: hashes, rows, snapshot, revocations.
     #[command(
         long_about = "Re-check an export from its manifest and the database, without trusting \
         whoever made it: the SHA-256 of the sheet (or of each file of a split campaign), its rows \
         against the snapshot's grants (none missing, none edited, none twice), the snapshot's \
-        status and window, and that every revocation made from the snapshot was verified. \
+        status and window, and that every revocation made from the snapshot was verified.\n\n\
+        Given an evidence bundle (.zip or .tar.gz) it checks the bundle from its own contents: \
+        the signature BUNDLE.minisig with --key, every member against index.json and SHA256SUMS, \
+        each export against its manifest and the bundle's grants, the reviewed files, and each \
+        remediation report against the bundle's journal; and, where the database (--db) holds \
+        the snapshot, the bundle's data against it. \
         Exits 0 when everything holds, 1 naming each discrepancy."
     )]
     Verify(VerifyArgs),

@@ -14,6 +14,10 @@ fn help_texts() {
         ("apply_help", vec!["apply", "--help"]),
         ("sandbox_help", vec!["sandbox", "--help"]),
         ("demo_help", vec!["demo", "--help"]),
+        ("verify_help", vec!["verify", "--help"]),
+        ("report_help", vec!["report", "--help"]),
+        ("evidence_help", vec!["evidence", "--help"]),
+        ("keygen_help", vec!["keygen", "--help"]),
         ("completions_help", vec!["completions", "--help"]),
     ] {
         let run = Run::of(env.cmd(&args)).ok();
