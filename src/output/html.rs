@@ -1,4 +1,4 @@
-//! The review as one self-contained HTML page (README, "report"): no script,
+//! The review as one self-contained HTML page (README, "For auditors"): no script,
 //! no font or image from elsewhere; charts are inline SVG drawn here; a
 //! print stylesheet lays it out on paper. maud escapes every value.
 //!

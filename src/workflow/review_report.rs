@@ -1,4 +1,4 @@
-//! What the HTML report shows (README, "report"), read from the store and
+//! What the HTML report shows (README, "For auditors"), read from the store and
 //! the files given, never from memory of what a command once printed: the
 //! population by workspace and account type, the privileged grants, the
 //! changes since the baseline, the findings, the campaign's decisions by
