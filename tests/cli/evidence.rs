@@ -282,6 +282,17 @@ fn every_figure_of_the_report_is_the_databases() {
     );
 
     // A name with markup is text, not markup.
+    r.env
+        .db()
+        .execute(
+            "UPDATE user_record SET real_name = '<script>alert(1)</script>'
+             WHERE is_primary_owner = 1",
+            [],
+        )
+        .unwrap();
+    Run::of(r.env.cmd(&["report", "--out", Review::s(&out)])).ok();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!text.contains("<script"), "nothing unescaped");
 }
 
