@@ -2,7 +2,8 @@
 //! default; `SLACK_UAR_BENCH_USERS` to change) and the same org a quarter
 //! later, synced into two snapshots; then `diff`, `findings` against an HR
 //! roster of as many rows, and `export` of the later one against the first,
-//! timed, with their peak memory. Figures, not pass/fail.
+//! then the HTML report, the evidence bundle and its verification, timed,
+//! with their peak memory. Figures, not pass/fail.
 //!
 //! Run: `cargo bench --bench review`
 
@@ -139,6 +140,65 @@ fn main() {
             m.wall.as_secs_f64(),
             m.cpu.as_secs_f64(),
             m.peak_rss_kib as f64 / 1024.0
+        );
+    }
+
+    // The auditor's evidence: the HTML report, the bundle, and its check.
+    let page = dir.path().join("review.html");
+    let bundle = dir.path().join("evidence.zip");
+    let manifest = dir.path().join("sheet.csv.manifest.json");
+    let steps: [(&str, Vec<&std::ffi::OsStr>, &std::path::Path); 3] = [
+        (
+            "report",
+            vec![
+                "report".as_ref(),
+                "2".as_ref(),
+                "--hr".as_ref(),
+                roster.as_os_str(),
+                "--sheets".as_ref(),
+                sheet.as_os_str(),
+                "--out".as_ref(),
+                page.as_os_str(),
+            ],
+            &page,
+        ),
+        (
+            "evidence",
+            vec![
+                "evidence".as_ref(),
+                manifest.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "--hr".as_ref(),
+                roster.as_os_str(),
+                "--sheets".as_ref(),
+                sheet.as_os_str(),
+                "--out".as_ref(),
+                bundle.as_os_str(),
+            ],
+            &bundle,
+        ),
+        (
+            "verify bundle",
+            vec![
+                "verify".as_ref(),
+                bundle.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+            ],
+            &bundle,
+        ),
+    ];
+    for (what, args, file) in steps {
+        let mut cmd = slack_uar(&db, None);
+        cmd.args(args);
+        let m = run_measured(cmd);
+        println!(
+            "{what}: {:.2}s wall, {:.2}s CPU, peak RSS {:.1} MiB, {:.1} MiB file",
+            m.wall.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            m.peak_rss_kib as f64 / 1024.0,
+            std::fs::metadata(file).unwrap().len() as f64 / (1024.0 * 1024.0)
         );
     }
 }

@@ -77,7 +77,8 @@ pub fn slack_uar(db: &Path, sandbox: Option<&Sandbox>) -> Command {
     if let Some(s) = sandbox {
         cmd.env("SLACK_API_URL", &s.api_url)
             .env("SLACK_SCIM_URL", &s.scim_url)
-            .env("SLACK_TOKEN", &s.token);
+            .env("SLACK_TOKEN", &s.token)
+            .env("SLACK_UAR_RATE_MINUTE_MS", &s.rate_minute_ms);
     }
     cmd
 }

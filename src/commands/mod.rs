@@ -83,6 +83,7 @@ impl Context {
                 ..RetryPolicy::default()
             },
             timeout: Duration::from_secs(60),
+            rate_minute: self.slack.rate_minute,
         })?)
     }
 
@@ -109,12 +110,32 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// The minute of Slack's rate limits the client paces itself by: Slack's
+/// own, or a sandbox's shorter one (README, "Rate limits").
+fn rate_minute() -> Result<Duration, Error> {
+    const NAME: &str = "SLACK_UAR_RATE_MINUTE_MS";
+    match std::env::var(NAME).ok().filter(|v| !v.is_empty()) {
+        None => Ok(Duration::from_secs(60)),
+        Some(v) => match v.parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(Error::BadEnvironment {
+                name: NAME,
+                value: v,
+                expected: "a positive whole number of milliseconds",
+            }),
+        },
+    }
+}
+
 /// Where Slack is and how to reach it, for a command that calls it.
 pub struct SlackSettings {
     pub api_url: String,
     pub scim_url: String,
     pub token_file: Option<PathBuf>,
     pub rate_limit_patience: Duration,
+    /// How long a minute of Slack's rate limits lasts (SLACK_UAR_RATE_MINUTE_MS,
+    /// for a sandbox run with --rate-limit-minute-ms; 60 s otherwise).
+    pub rate_minute: Duration,
 }
 
 impl SlackSettings {
@@ -142,6 +163,7 @@ impl SlackSettings {
                 .unwrap_or_else(|| DEFAULT_SCIM_URL.to_owned()),
             token_file: after.token_file.clone().or(before.token_file.clone()),
             rate_limit_patience: Duration::from_secs(patience),
+            rate_minute: rate_minute()?,
         })
     }
 
@@ -152,6 +174,7 @@ impl SlackSettings {
             scim_url: DEFAULT_SCIM_URL.to_owned(),
             token_file: None,
             rate_limit_patience: RetryPolicy::default().rate_limit_patience,
+            rate_minute: Duration::from_secs(60),
         }
     }
 }

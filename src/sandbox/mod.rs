@@ -14,7 +14,7 @@
 
 pub mod data;
 mod grid;
-mod limits;
+pub(crate) mod limits;
 pub mod protocol;
 pub mod server;
 pub mod web_api;

@@ -1,5 +1,6 @@
 //! The HTTP client for Slack's Web API and SCIM API. It owns the token,
-//! counts every request, waits out `429 Retry-After` for the method that was
+//! counts every request, paces each method to its rate-limit tier
+//! ([`super::pacing`]), waits out `429 Retry-After` for the method that was
 //! limited (all concurrent callers of that method wait together), and retries
 //! transient failures (5xx, `fatal_error`, dropped connections, timeouts) with
 //! a bounded exponential backoff. Nothing retries forever: a method that Slack
@@ -18,6 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use super::error::SlackError;
+use super::pacing::Pacer;
 use super::tiers::rate_limit_tier;
 use super::wire;
 
@@ -89,6 +91,9 @@ pub struct ClientConfig {
     pub token: Token,
     pub retry: RetryPolicy,
     pub timeout: Duration,
+    /// How long a minute of Slack's rate limits lasts: 60 s, or the
+    /// sandbox's `--rate-limit-minute-ms`.
+    pub rate_minute: Duration,
 }
 
 /// Whether the workspace answers SCIM, which tells Business+ from Pro.
@@ -111,6 +116,8 @@ pub struct SlackClient {
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Per method: when a call of it last succeeded.
     progress: Mutex<HashMap<String, Instant>>,
+    /// Per method: calls kept within its tier.
+    pacer: Pacer,
 }
 
 fn with_slash(url: &str) -> String {
@@ -155,6 +162,7 @@ impl SlackClient {
             not_before: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             progress: Mutex::new(HashMap::new()),
+            pacer: Pacer::new(config.rate_minute),
         })
     }
 
@@ -258,6 +266,10 @@ impl SlackClient {
         let mut transient = 0u32;
         let started = Instant::now();
         loop {
+            let turn = self.pacer.reserve(gate, Instant::now());
+            if !turn.is_zero() {
+                tokio::time::sleep(turn).await;
+            }
             self.wait_for_gate(gate).await;
             self.count(gate);
             match attempt().await? {
@@ -281,6 +293,7 @@ impl SlackClient {
                         "rate limited by Slack; waiting as Retry-After asks"
                     );
                     self.close_gate(gate, wait);
+                    self.pacer.limited(gate, Instant::now(), wait);
                 }
                 Attempt::Retry(Retry {
                     rate_limit: None,
@@ -541,6 +554,7 @@ mod tests {
             token: Token::new(sandbox.token()),
             retry,
             timeout: Duration::from_secs(10),
+            rate_minute: Duration::from_secs(60),
         })
         .unwrap()
     }

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod error;
 pub mod identity;
+pub mod pacing;
 pub mod tiers;
 pub mod translate;
 pub mod wire;

@@ -25,6 +25,10 @@ pub struct Sandbox {
     pub api_url: String,
     pub scim_url: String,
     pub token: String,
+    /// The minute of the sandbox's rate limits, in ms, for the client to
+    /// pace itself by: `--rate-limit-minute-ms`, Slack's 60 s with
+    /// `--rate-limits` alone, and 1 ms (no pacing) without limits.
+    pub rate_minute_ms: String,
     base: String,
 }
 
@@ -54,11 +58,17 @@ impl Sandbox {
         }
         let api_url = values["api_url"].clone();
         let base = api_url.trim_end_matches("api/").to_owned();
+        let rate_minute_ms = match args.iter().position(|a| *a == "--rate-limit-minute-ms") {
+            Some(i) => args[i + 1].to_owned(),
+            None if args.contains(&"--rate-limits") => "60000".to_owned(),
+            None => "1".to_owned(),
+        };
         Sandbox {
             child,
             _stdout: stdout,
             scim_url: values["scim_url"].clone(),
             token: values["token"].clone(),
+            rate_minute_ms,
             api_url,
             base,
         }
@@ -158,6 +168,7 @@ impl TestEnv {
             .env_remove("SLACK_SCIM_URL")
             .env_remove("SLACK_UAR_LOG")
             .env_remove("SLACK_UAR_KEY_PASSWORD")
+            .env_remove("SLACK_UAR_RATE_MINUTE_MS")
             .env("SLACK_UAR_DB", &self.db)
             .env("COLUMNS", "100")
             .stdin(Stdio::null());
@@ -173,7 +184,9 @@ impl TestEnv {
         let mut cmd = self.cmd(args);
         cmd.env("SLACK_API_URL", &sandbox.api_url)
             .env("SLACK_SCIM_URL", &sandbox.scim_url)
-            .env("SLACK_TOKEN", token);
+            .env("SLACK_TOKEN", token)
+            // The client paces itself by the sandbox's minute, as by Slack's.
+            .env("SLACK_UAR_RATE_MINUTE_MS", &sandbox.rate_minute_ms);
         cmd
     }
 
