@@ -3,7 +3,9 @@
 //! any size for benchmarks. Users and groups stay raw JSON so that the
 //! sandbox serves exactly what the files say, missing fields included.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -170,9 +172,44 @@ pub struct OrgData {
     /// `team.accessLogs`: one entry per user, IP and client, newest
     /// (`date_first`) first.
     pub access_logs: Vec<wire::Login>,
+    /// Per workspace asked for (none: the token's), the positions of its
+    /// entries in `access_logs`, newest first; made on first use. The logs
+    /// are history: someone removed from a workspace later keeps the
+    /// entries they made there.
+    pub access_index: HashMap<Option<String>, Arc<Vec<u32>>>,
 }
 
 impl OrgData {
+    /// The entries `team.accessLogs` lists for `team` (none: all), as
+    /// positions in `access_logs`, newest first.
+    pub fn access_entries(&mut self, team: Option<&str>) -> Arc<Vec<u32>> {
+        let key = team.map(str::to_owned);
+        if let Some(index) = self.access_index.get(&key) {
+            return index.clone();
+        }
+        let members: Option<HashSet<&str>> = team.map(|t| {
+            self.users
+                .iter()
+                .filter(|u| super::grid::teams_of(u).contains(&t))
+                .filter_map(|u| u["id"].as_str())
+                .collect()
+        });
+        let index: Vec<u32> = self
+            .access_logs
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                members
+                    .as_ref()
+                    .is_none_or(|m| m.contains(l.user_id.as_str()))
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        let index = Arc::new(index);
+        self.access_index.insert(key, index.clone());
+        index
+    }
+
     pub fn team_id(&self) -> &str {
         self.team["id"].as_str().unwrap_or_default()
     }
@@ -241,6 +278,7 @@ impl OrgData {
             usergroups,
             role_assignments: meta.role_assignments,
             access_logs,
+            access_index: HashMap::new(),
         })
     }
 
@@ -292,6 +330,7 @@ impl OrgData {
                 installed_on: None,
             }],
             access_logs: generated_access_logs(&users),
+            access_index: HashMap::new(),
             workspaces: Vec::new(),
             users,
             usergroups,
@@ -417,6 +456,7 @@ impl OrgData {
                 .map(|t| json!({"id": team(t), "name": format!("Workspace {t}"), "domain": format!("gen-{t}")}))
                 .collect(),
             access_logs: generated_access_logs(&users),
+            access_index: HashMap::new(),
             users,
             role_assignments,
             ..org

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenSpec};
-use super::protocol::{ApiError, answer, api_error, flag, page};
+use super::protocol::{ApiError, answer, api_error, flag, page, raw};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -281,7 +281,10 @@ pub(super) fn admin_users_list(
         })
         .collect();
     let (users, next) = page(users, params, 100, 1000, false)?;
-    let users: Vec<Value> = users.into_iter().map(|u| admin_user(u, team)).collect();
+    let users = users
+        .into_iter()
+        .map(|u| raw(&admin_user(u, team)))
+        .collect();
     Ok(answer(wire::AdminUsersPage {
         users,
         response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),

@@ -83,6 +83,11 @@ pub fn flag(params: &HashMap<String, String>, name: &str) -> Option<bool> {
     params.get(name).map(|v| matches!(v.as_str(), "true" | "1"))
 }
 
+/// One item of a page as the raw JSON a wire type carries it in.
+pub fn raw(value: &Value) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(value).expect("a JSON value serializes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,13 @@
 //! wire types; a workspace or a user group is sent as the sample holds it,
 //! with the fields Slack sends that the client does not read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenKind, TokenSpec};
 use super::grid;
-use super::protocol::{ApiError, answer, api_error, decode_cursor, encode_cursor, flag};
+use super::protocol::{ApiError, answer, api_error, decode_cursor, encode_cursor, flag, raw};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -100,9 +100,9 @@ pub(super) fn users_list(
         Some(members) => &members[start..end],
         None => &org.users[start..end],
     };
-    let members: Vec<Value> = page
+    let members = page
         .iter()
-        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
+        .map(|u| raw(&strip_email_unless_scoped(grid::public_view(u), token)))
         .collect();
     let next = if end < total {
         encode_cursor(end)
@@ -130,7 +130,7 @@ pub(super) fn users_info(
         .find(|u| u["id"] == id.as_str())
         .ok_or_else(|| api_error("user_not_found"))?;
     Ok(answer(wire::UserInfo {
-        user: strip_email_unless_scoped(grid::public_view(user), token),
+        user: raw(&strip_email_unless_scoped(grid::public_view(user), token)),
     }))
 }
 
@@ -255,33 +255,17 @@ pub(super) fn team_access_logs(
         return Err(api_error("over_pagination_limit"));
     }
     let before = number("before", i64::MAX)?;
-    let members: Option<HashSet<&str>> = team.as_deref().map(|t| {
-        org.users
-            .iter()
-            .filter(|u| grid::teams_of(u).contains(&t))
-            .filter_map(|u| u["id"].as_str())
-            .collect()
-    });
-    // Kept newest first since loading, as Slack lists them.
-    let logins: Vec<&wire::Login> = org
-        .access_logs
-        .iter()
-        .filter(|l| l.date_first <= before)
-        .filter(|l| {
-            members
-                .as_ref()
-                .is_none_or(|m| m.contains(l.user_id.as_str()))
-        })
-        .collect();
+    // Newest first: the entries after `before` lead, and are skipped.
+    let entries = org.access_entries(team.as_deref());
+    let from = entries.partition_point(|&i| org.access_logs[i as usize].date_first > before);
     let (count, page) = (count as usize, page as usize);
-    let total = logins.len();
-    let start = (page - 1) * count;
+    let total = entries.len() - from;
+    let start = (from + (page - 1) * count).min(entries.len());
+    let end = (start + count).min(entries.len());
     Ok(answer(wire::AccessLogs {
-        logins: logins
-            .into_iter()
-            .skip(start)
-            .take(count)
-            .cloned()
+        logins: entries[start..end]
+            .iter()
+            .map(|&i| org.access_logs[i as usize].clone())
             .collect(),
         paging: Some(wire::Paging {
             count: count as u64,

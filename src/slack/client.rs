@@ -534,7 +534,12 @@ fn scim_error_detail(body: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect())
 }
 
-fn decode<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T, SlackError> {
+/// `method`'s answer `body` as a `T`, which may borrow from it; an error
+/// names where in the JSON it went wrong.
+pub fn decode<'a, T: serde::Deserialize<'a>>(
+    method: &str,
+    body: &'a [u8],
+) -> Result<T, SlackError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| SlackError::Decode {
         method: method.into(),

@@ -4,6 +4,7 @@
 //! are ignored, and a missing boolean flag reads as false.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// The part of every Web API response that says whether it worked.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -28,14 +29,13 @@ pub struct ResponseMetadata {
 }
 
 /// The typed view of one raw item of `method`'s answer (`what` names it in
-/// an error). Read from the JSON in place: the raw form is what the
-/// snapshot stores, so it is not copied to be read.
-pub fn decode_raw<T: serde::de::DeserializeOwned>(
+/// an error), parsed from the bytes Slack sent, which the snapshot stores.
+pub fn decode_raw<'a, T: serde::Deserialize<'a>>(
     method: &str,
     what: &str,
-    raw: &serde_json::Value,
+    raw: &'a RawValue,
 ) -> Result<T, super::SlackError> {
-    T::deserialize(raw).map_err(|e| super::SlackError::Decode {
+    serde_json::from_str(raw.get()).map_err(|e| super::SlackError::Decode {
         method: method.into(),
         detail: format!("{what}: {e}"),
     })
@@ -103,12 +103,13 @@ pub struct Team {
     pub enterprise_name: Option<String>,
 }
 
-/// One page of `users.list`. Members stay raw JSON so that the snapshot
-/// keeps exactly what Slack said; [`User`] is the typed view of one.
+/// One page of `users.list`. Members stay the bytes Slack sent, so that
+/// the snapshot keeps exactly what Slack said and nothing is parsed twice
+/// or written back out; [`User`] is the typed view of one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UsersPage {
     #[serde(default)]
-    pub members: Vec<serde_json::Value>,
+    pub members: Vec<Box<RawValue>>,
     /// When Slack built the list; not read, but part of the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_ts: Option<i64>,
@@ -119,7 +120,7 @@ pub struct UsersPage {
 /// `users.info`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserInfo {
-    pub user: serde_json::Value,
+    pub user: Box<RawValue>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -262,11 +263,11 @@ pub struct TeamPrimaryOwner {
     pub email: Option<String>,
 }
 
-/// `admin.users.list`: raw users, kept as Slack sent them.
+/// `admin.users.list`: raw users, kept as the bytes Slack sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminUsersPage {
     #[serde(default)]
-    pub users: Vec<serde_json::Value>,
+    pub users: Vec<Box<RawValue>>,
     #[serde(default)]
     pub response_metadata: Option<ResponseMetadata>,
 }
@@ -356,6 +357,25 @@ pub struct Login {
     pub region: Option<String>,
 }
 
+/// What the client reads of a `team.accessLogs` page: who was seen, and
+/// when. The rest of each entry is skipped, not parsed, and user ids are
+/// borrowed from the page.
+#[derive(Debug, Deserialize)]
+pub struct AccessLogsSeen<'a> {
+    #[serde(default, borrow)]
+    pub logins: Vec<LoginSeen<'a>>,
+    #[serde(default)]
+    pub paging: Option<Paging>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginSeen<'a> {
+    #[serde(borrow)]
+    pub user_id: std::borrow::Cow<'a, str>,
+    pub date_first: i64,
+    pub date_last: i64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Paging {
     #[serde(default)]
@@ -409,7 +429,7 @@ mod tests {
         assert_eq!(teams.teams[0].id, "T00000000");
         let page: AdminUsersPage =
             serde_json::from_value(fixture("java-sdk/admin.users.list.json")).unwrap();
-        let u: AdminUser = serde_json::from_value(page.users[0].clone()).unwrap();
+        let u: AdminUser = serde_json::from_str(page.users[0].get()).unwrap();
         assert_eq!(u.workspaces, ["T00000000"]);
         assert_eq!(u.is_active, Some(false));
         let roles: RoleAssignments =
@@ -422,6 +442,19 @@ mod tests {
         let spec = fixture("openapi/team.accessLogs.json");
         let logs: AccessLogs = serde_json::from_value(spec["success_example"].clone()).unwrap();
         assert_eq!(logs.logins.len(), 2);
+        let text = spec["success_example"].to_string();
+        let seen: AccessLogsSeen = serde_json::from_str(&text).unwrap();
+        let seen: Vec<_> = seen
+            .logins
+            .iter()
+            .map(|l| (l.user_id.as_ref(), l.date_last))
+            .collect();
+        let whole: Vec<_> = logs
+            .logins
+            .iter()
+            .map(|l| (l.user_id.as_str(), l.date_last))
+            .collect();
+        assert_eq!(seen, whole);
         assert_eq!(logs.logins[0].date_last, 1422922864);
         let paging = logs.paging.unwrap();
         assert_eq!((paging.page, paging.pages, paging.total), (1, 1, 2));
@@ -432,7 +465,7 @@ mod tests {
     #[test]
     fn accepts_recorded_users_list_shapes() {
         let sdk: UsersPage = serde_json::from_value(fixture("java-sdk/users.list.json")).unwrap();
-        let u: User = serde_json::from_value(sdk.members[0].clone()).unwrap();
+        let u: User = serde_json::from_str(sdk.members[0].get()).unwrap();
         assert_eq!(
             u.enterprise_user.unwrap().enterprise_id.unwrap(),
             "E00000000"
@@ -445,7 +478,7 @@ mod tests {
             "dXNlcjpVMEc5V0ZYTlo="
         );
         for m in page.members {
-            let u: User = serde_json::from_value(m).unwrap();
+            let u: User = serde_json::from_str(m.get()).unwrap();
             assert!(u.is_admin);
             assert!(!u.is_app_user, "missing is_app_user reads as false");
         }

@@ -112,14 +112,15 @@ impl Store {
 /// One user as Slack sent it: the typed view and the exact JSON.
 pub struct UserRow<'a> {
     pub user: wire::User,
-    pub raw: &'a serde_json::Value,
+    pub raw: &'a str,
 }
 
 /// One account to store: what the review knows of it, the JSON Slack sent,
 /// and the grants it holds (stored only if it can hold any).
 pub struct AccountRow<'a> {
     pub account: Account,
-    pub raw: &'a serde_json::Value,
+    /// The JSON exactly as Slack sent it.
+    pub raw: &'a str,
     pub grants: Vec<Grant>,
 }
 
@@ -182,7 +183,7 @@ impl SnapshotWriter<'_> {
         )?;
         for row in rows {
             let account = &row.account;
-            let raw = row.raw.to_string();
+            let raw = row.raw;
             let mut hasher = Sha256::new();
             hasher.update(DERIVATION_VERSION.as_bytes());
             hasher.update(b"\n");

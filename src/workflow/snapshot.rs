@@ -19,6 +19,7 @@ use futures_util::future::try_join_all;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
+use crate::slack::client::decode;
 use crate::slack::identity::{Identity, Reach, identify};
 use crate::slack::{ScimProbe, SlackClient, SlackError, translate, wire};
 use crate::store::{
@@ -214,7 +215,10 @@ async fn stream_users(
             let mut rows = Vec::with_capacity(page.members.len());
             for raw in &page.members {
                 let user: wire::User = wire::decode_raw("users.list", "a member", raw)?;
-                rows.push(UserRow { user, raw });
+                rows.push(UserRow {
+                    user,
+                    raw: raw.get(),
+                });
             }
             writer.add_users(default_team, &rows)?;
             total += rows.len() as u64;
@@ -272,18 +276,21 @@ async fn read_access_logs(
             ];
             params.extend(before.map(|b| ("before", b.to_string())));
             params.extend(team_id.map(|t| ("team_id", t.to_owned())));
-            let logs: wire::AccessLogs = client.call("team.accessLogs", &params).await?;
+            let (body, _) = client.call_raw("team.accessLogs", &params).await?;
+            let logs: wire::AccessLogsSeen = decode("team.accessLogs", &body)?;
             for login in &logs.logins {
                 // `before` is inclusive: entries of that second were read
                 // already (taking a maximum twice changes nothing).
                 if before.is_none_or(|b| login.date_first < b) {
                     read.entries += 1;
                 }
-                let last = read
-                    .last
-                    .entry(login.user_id.clone())
-                    .or_insert(login.date_last);
-                *last = (*last).max(login.date_last);
+                match read.last.get_mut(login.user_id.as_ref()) {
+                    Some(last) => *last = (*last).max(login.date_last),
+                    None => {
+                        read.last
+                            .insert(login.user_id.clone().into_owned(), login.date_last);
+                    }
+                }
                 read.since = Some(
                     read.since
                         .map_or(login.date_first, |s| s.min(login.date_first)),
@@ -488,7 +495,7 @@ async fn stream_roster(
                         });
                     rows.push(AccountRow {
                         account,
-                        raw,
+                        raw: raw.get(),
                         grants,
                     });
                 }
