@@ -201,14 +201,19 @@ fn shared_args(command: &Command) -> (Option<&DbArg>, Option<&OutputArg>, Option
 
 pub fn run(cli: Cli) -> Result<u8, Error> {
     init_logging(cli.verbose, cli.quiet);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Io {
-            what: "cannot start the async runtime",
-            path: PathBuf::new(),
-            source,
-        })?;
+    // The client's work is one task that waits on Slack; one thread does
+    // it with less memory and CPU than a pool. The sandbox serves on a pool.
+    let runtime = match &cli.command {
+        Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build()
+    .map_err(|source| Error::Io {
+        what: "cannot start the async runtime",
+        path: PathBuf::new(),
+        source,
+    })?;
     let (db, output, slack) = shared_args(&cli.command);
     // After the command's name wins over before it (which holds the
     // environment's SLACK_UAR_DB), which wins over the default.

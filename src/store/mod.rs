@@ -203,7 +203,10 @@ impl Store {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 10000;",
+             PRAGMA busy_timeout = 10000;
+             -- What a sync stages (the access logs' pages) goes to a
+             -- temporary file, not memory.
+             PRAGMA temp_store = FILE;",
         )?;
         store.migrate()?;
         store.recover_interrupted()?;

@@ -69,7 +69,6 @@ pub struct SnapshotWriter<'a> {
     id: i64,
     _lock: WriterLock,
     /// Accounts that can hold grants, for user-group grants.
-    holders: HashSet<String>,
     /// User groups stored so far.
     groups: HashSet<String>,
     open: bool,
@@ -102,7 +101,6 @@ impl Store {
             store: self,
             id,
             _lock: lock,
-            holders: HashSet::new(),
             groups: HashSet::new(),
             open: true,
         })
@@ -235,15 +233,25 @@ impl SnapshotWriter<'_> {
                         g.workspace_id
                     ])?;
                 }
-                self.holders.insert(account.user_id.clone());
             }
         }
         Ok(())
     }
 
-    /// Whether `user_id` was stored as an account that can hold grants.
-    pub fn holds_grants(&self, user_id: &str) -> bool {
-        self.holders.contains(user_id)
+    /// Whether `user_id` was stored in this snapshot (`None`: not), and if
+    /// so whether as an account that can hold grants. Asked of the database,
+    /// so that memory stays flat however large the org.
+    fn holder(&self, user_id: &str) -> Result<Option<bool>, StoreError> {
+        Ok(self
+            .store
+            .conn
+            .prepare_cached(
+                "SELECT r.account_status != 'deactivated'
+                 FROM snapshot_user su JOIN user_record r ON r.id = su.record_id
+                 WHERE su.snapshot_id = ?1 AND su.user_id = ?2",
+            )?
+            .query_row(params![self.id, user_id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Store grants read apart from their accounts (roles per workspace, org
@@ -256,7 +264,7 @@ impl SnapshotWriter<'_> {
         )?;
         let mut dropped = 0;
         for g in grants {
-            if !self.holders.contains(&g.user_id) {
+            if self.holder(&g.user_id)? != Some(true) {
                 dropped += 1;
                 continue;
             }
@@ -307,12 +315,6 @@ impl SnapshotWriter<'_> {
             "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let known: HashSet<String> = {
-            let mut s =
-                conn.prepare_cached("SELECT user_id FROM snapshot_user WHERE snapshot_id = ?1")?;
-            s.query_map([self.id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
         let mut unknown = 0;
         for g in groups {
             if !self.groups.insert(g.id.clone()) {
@@ -335,17 +337,22 @@ impl SnapshotWriter<'_> {
                 g.is_disabled(),
                 raw
             ])?;
+            let mut holders: HashSet<&str> = HashSet::new();
             for u in &g.users {
                 if u.is_empty() {
                     continue;
                 }
-                if !known.contains(u) {
-                    unknown += 1;
+                match self.holder(u)? {
+                    None => unknown += 1,
+                    Some(true) => {
+                        holders.insert(u);
+                    }
+                    Some(false) => {}
                 }
                 member_stmt.execute(params![self.id, g.id, u])?;
             }
             for grant in model::usergroup_grants(&g.id, g.is_disabled(), &g.users, team, |u| {
-                self.holders.contains(u)
+                holders.contains(u)
             }) {
                 grant_stmt.execute(params![
                     self.id,
@@ -358,19 +365,45 @@ impl SnapshotWriter<'_> {
         Ok(unknown)
     }
 
-    /// Each account's latest access, from the access logs.
+    /// Accounts' latest access, from a page of the access logs. Pages are
+    /// appended to a temporary table on disk (memory stays flat however many
+    /// there are) and reduced to each account's latest by
+    /// [`finish_last_access`](Self::finish_last_access).
     pub fn add_last_access(
         &mut self,
-        last: &std::collections::HashMap<String, i64>,
+        last: &std::collections::HashMap<&str, i64>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.store.conn.prepare_cached(
-            "INSERT INTO last_access (snapshot_id, user_id, last_access) VALUES (?1, ?2, ?3)
-             ON CONFLICT (snapshot_id, user_id) DO UPDATE SET
-                 last_access = max(last_access, excluded.last_access)",
+        let conn = &self.store.conn;
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)",
         )?;
+        let mut stmt =
+            conn.prepare_cached("INSERT INTO temp.access_seen (user_id, seen) VALUES (?1, ?2)")?;
         for (user, at) in last {
-            stmt.execute(params![self.id, user, at])?;
+            stmt.execute(params![user, at])?;
         }
+        Ok(())
+    }
+
+    /// Store each account's latest access from the pages added.
+    pub fn finish_last_access(&mut self) -> Result<(), StoreError> {
+        let conn = &self.store.conn;
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)",
+        )?;
+        conn.execute(
+            "INSERT INTO last_access (snapshot_id, user_id, last_access)
+             SELECT ?1, user_id, max(seen) FROM temp.access_seen GROUP BY user_id",
+            [self.id],
+        )?;
+        self.clear_last_access()
+    }
+
+    /// Forget the access-log pages added, when they cannot all be read.
+    pub fn clear_last_access(&mut self) -> Result<(), StoreError> {
+        self.store
+            .conn
+            .execute_batch("DROP TABLE IF EXISTS temp.access_seen")?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 //! `running`, and is marked `complete` only when everything was read; any
 //! error, or a stop signal, marks it `failed` with the reason.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
@@ -204,7 +205,7 @@ async fn detect_plan(
 /// Page through `users.list` and hand every page to the writer.
 async fn stream_users(
     client: &SlackClient,
-    writer: &mut SnapshotWriter<'_>,
+    writer: &Shared<'_, '_>,
     default_team: &str,
     progress: &dyn SyncProgress,
 ) -> Result<u64, Error> {
@@ -220,7 +221,7 @@ async fn stream_users(
                     raw: raw.get(),
                 });
             }
-            writer.add_users(default_team, &rows)?;
+            writer.borrow_mut().add_users(default_team, &rows)?;
             total += rows.len() as u64;
             progress.users_stored(total);
             Ok(())
@@ -234,21 +235,17 @@ async fn stream_users(
 const ACCESS_LOG_PAGE: u32 = 1000;
 const ACCESS_LOG_MAX_PAGES: u64 = 100;
 
-/// The access logs of one workspace (or the token's), read whole: each
-/// user's latest access, the oldest entry, and how many entries there were.
+/// What the access logs of one workspace (or the token's) covered: the
+/// oldest entry, and how many entries there were. Each user's latest access
+/// goes into the snapshot page by page, so memory stays flat.
 #[derive(Debug, Default)]
 struct AccessRead {
-    last: HashMap<String, i64>,
     since: Option<i64>,
     entries: u64,
 }
 
 impl AccessRead {
     fn merge(&mut self, other: AccessRead) {
-        for (user, at) in other.last {
-            let e = self.last.entry(user).or_insert(at);
-            *e = (*e).max(at);
-        }
         self.since = match (self.since, other.since) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -257,6 +254,10 @@ impl AccessRead {
     }
 }
 
+/// The snapshot being written, shared by the readers that run at once on
+/// one task (users and access logs); each borrows it only between awaits.
+type Shared<'w, 's> = RefCell<&'w mut SnapshotWriter<'s>>;
+
 /// Read every entry of the access logs, newest first, the fewest calls
 /// possible: 1,000 entries a page, 100 pages, then the next 100 pages
 /// `before` the oldest entry read. An entry's `date_last` may be recent
@@ -264,7 +265,8 @@ impl AccessRead {
 async fn read_access_logs(
     client: &SlackClient,
     team_id: Option<&str>,
-) -> Result<AccessRead, SlackError> {
+    writer: &Shared<'_, '_>,
+) -> Result<AccessRead, Error> {
     let mut read = AccessRead::default();
     let mut before: Option<i64> = None;
     loop {
@@ -278,24 +280,24 @@ async fn read_access_logs(
             params.extend(team_id.map(|t| ("team_id", t.to_owned())));
             let (body, _) = client.call_raw("team.accessLogs", &params).await?;
             let logs: wire::AccessLogsSeen = decode("team.accessLogs", &body)?;
+            // Each user's latest access on this page, then into the snapshot.
+            let mut latest: HashMap<&str, i64> = HashMap::new();
             for login in &logs.logins {
                 // `before` is inclusive: entries of that second were read
                 // already (taking a maximum twice changes nothing).
                 if before.is_none_or(|b| login.date_first < b) {
                     read.entries += 1;
                 }
-                match read.last.get_mut(login.user_id.as_ref()) {
-                    Some(last) => *last = (*last).max(login.date_last),
-                    None => {
-                        read.last
-                            .insert(login.user_id.clone().into_owned(), login.date_last);
-                    }
-                }
+                let last = latest
+                    .entry(login.user_id.as_ref())
+                    .or_insert(login.date_last);
+                *last = (*last).max(login.date_last);
                 read.since = Some(
                     read.since
                         .map_or(login.date_first, |s| s.min(login.date_first)),
                 );
             }
+            writer.borrow_mut().add_last_access(&latest)?;
             let pages = logs.paging.as_ref().map_or(1, |p| p.pages);
             if logs.logins.is_empty() || page >= pages {
                 break;
@@ -316,13 +318,19 @@ async fn access_logs(
     client: &SlackClient,
     identity: &Identity,
     team_ids: &[Option<&str>],
+    writer: &Shared<'_, '_>,
 ) -> Result<Result<AccessRead, String>, Error> {
     if identity.has_scope("admin") == Some(false) {
         return Ok(Err(
             "not read: the token lacks the admin scope that team.accessLogs needs".into(),
         ));
     }
-    let reads = try_join_all(team_ids.iter().map(|t| read_access_logs(client, *t))).await;
+    let reads = try_join_all(
+        team_ids
+            .iter()
+            .map(|t| read_access_logs(client, *t, writer)),
+    )
+    .await;
     match reads {
         Ok(reads) => {
             let mut all = AccessRead::default();
@@ -331,13 +339,13 @@ async fn access_logs(
             }
             Ok(Ok(all))
         }
-        Err(SlackError::Api { code, .. }) if code == "paid_only" => Ok(Err(
+        Err(Error::Slack(SlackError::Api { code, .. })) if code == "paid_only" => Ok(Err(
             "not read: Slack answered paid_only (this plan has no access logs)".into(),
         )),
-        Err(SlackError::MissingScope { needed, .. }) => Ok(Err(format!(
+        Err(Error::Slack(SlackError::MissingScope { needed, .. })) => Ok(Err(format!(
             "not read: the token lacks {needed}, which team.accessLogs needs"
         ))),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -348,13 +356,15 @@ fn store_access(
 ) -> Result<AccessLogCoverage, Error> {
     Ok(match logs {
         Ok(read) => {
-            writer.add_last_access(&read.last)?;
+            writer.finish_last_access()?;
             AccessLogCoverage::Read {
                 since: read.since,
                 entries: read.entries,
             }
         }
         Err(reason) => {
+            // What one workspace's logs gave before another's were refused.
+            writer.clear_last_access()?;
             tracing::warn!(
                 "access logs {reason}; dormant accounts cannot be found in this snapshot"
             );
@@ -376,12 +386,13 @@ pub async fn read_into(
     }
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
+    let shared = RefCell::new(&mut *writer);
     let (team, groups, plan, logs, users) = tokio::try_join!(
         async { fetch_team(client).await.map_err(Error::from) },
         async { usergroups(client, None).await.map_err(Error::from) },
         async { detect_plan(client, identity).await.map_err(Error::from) },
-        access_logs(client, identity, &[None]),
-        stream_users(client, writer, &default_team, progress),
+        access_logs(client, identity, &[None], &shared),
+        stream_users(client, &shared, &default_team, progress),
     )?;
     let access_logs = store_access(writer, logs)?;
     tracing::debug!(users, "users stored");
@@ -471,7 +482,7 @@ async fn org_workspaces(client: &SlackClient, identity: &Identity) -> Result<Org
 /// people, its org membership.
 async fn stream_roster(
     client: &SlackClient,
-    writer: &mut SnapshotWriter<'_>,
+    writer: &Shared<'_, '_>,
     enterprise_id: &str,
     covered: &HashSet<String>,
     progress: &dyn SyncProgress,
@@ -499,7 +510,7 @@ async fn stream_roster(
                         grants,
                     });
                 }
-                writer.add_accounts(&rows)?;
+                writer.borrow_mut().add_accounts(&rows)?;
                 total += rows.len() as u64;
                 progress.users_stored(total);
                 Ok(())
@@ -580,8 +591,9 @@ async fn read_org_into(
         ids.len()
     ));
     let team_ids: Vec<Option<&str>> = ids.iter().map(|t| Some(t.as_str())).collect();
+    let shared = RefCell::new(&mut *writer);
     let (users, roles, groups, assignments, logs) = tokio::try_join!(
-        stream_roster(client, writer, enterprise_id, &covered, progress),
+        stream_roster(client, &shared, enterprise_id, &covered, progress),
         try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
         async {
             try_join_all(ids.iter().map(|t| usergroups(client, Some(t))))
@@ -589,7 +601,7 @@ async fn read_org_into(
                 .map_err(Error::from)
         },
         role_assignments(client),
-        access_logs(client, identity, &team_ids),
+        access_logs(client, identity, &team_ids, &shared),
     )?;
     let access_logs = store_access(writer, logs)?;
     tracing::debug!(users, "accounts stored");
