@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -177,6 +177,21 @@ pub struct OrgData {
     /// are history: someone removed from a workspace later keeps the
     /// entries they made there.
     pub access_index: HashMap<Option<String>, Arc<Vec<u32>>>,
+    /// Each user's position in `users` by id, made on first use; users are
+    /// changed in place, never added, removed or reordered.
+    pub user_positions: OnceLock<HashMap<String, usize>>,
+    /// What the list methods filter on, per user in `users` order, made on
+    /// first use and forgotten by [`user_mut`](Self::user_mut).
+    pub user_facts: OnceLock<Vec<UserFacts>>,
+}
+
+/// A user's id, whether deactivated, and workspaces, read out of the JSON
+/// once rather than at every call of a list method.
+#[derive(Debug, Clone)]
+pub struct UserFacts {
+    pub id: String,
+    pub deleted: bool,
+    pub teams: Vec<String>,
 }
 
 impl OrgData {
@@ -188,10 +203,10 @@ impl OrgData {
             return index.clone();
         }
         let members: Option<HashSet<&str>> = team.map(|t| {
-            self.users
+            self.facts()
                 .iter()
-                .filter(|u| super::grid::teams_of(u).contains(&t))
-                .filter_map(|u| u["id"].as_str())
+                .filter(|f| f.teams.iter().any(|x| x == t))
+                .map(|f| f.id.as_str())
                 .collect()
         });
         let index: Vec<u32> = self
@@ -208,6 +223,42 @@ impl OrgData {
         let index = Arc::new(index);
         self.access_index.insert(key, index.clone());
         index
+    }
+
+    /// Every user's [`UserFacts`], in `users` order.
+    pub fn facts(&self) -> &[UserFacts] {
+        self.user_facts.get_or_init(|| {
+            self.users
+                .iter()
+                .map(|u| UserFacts {
+                    id: u["id"].as_str().unwrap_or_default().to_owned(),
+                    deleted: u["deleted"].as_bool().unwrap_or(false),
+                    teams: super::grid::teams_of(u)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                })
+                .collect()
+        })
+    }
+
+    /// The user at `at`, to change: what was read out of the users is
+    /// forgotten, to be read again.
+    pub fn user_mut(&mut self, at: usize) -> &mut Value {
+        self.user_facts = OnceLock::new();
+        &mut self.users[at]
+    }
+
+    /// The user `id`, found by index rather than by scanning.
+    pub fn user(&self, id: &str) -> Option<&Value> {
+        let positions = self.user_positions.get_or_init(|| {
+            self.users
+                .iter()
+                .enumerate()
+                .filter_map(|(i, u)| Some((u["id"].as_str()?.to_owned(), i)))
+                .collect()
+        });
+        positions.get(id).map(|&i| &self.users[i])
     }
 
     pub fn team_id(&self) -> &str {
@@ -279,6 +330,8 @@ impl OrgData {
             role_assignments: meta.role_assignments,
             access_logs,
             access_index: HashMap::new(),
+            user_positions: OnceLock::new(),
+            user_facts: OnceLock::new(),
         })
     }
 
@@ -286,8 +339,16 @@ impl OrgData {
     /// owners and admins, guests, bots, deactivated accounts, and one user
     /// group per hundred users. Deterministic, so runs compare.
     pub fn generate(n: usize) -> OrgData {
+        let mut org = Self::generated_without_users(n);
+        org.users = (0..n).map(|i| generated_user(org.team_id(), i)).collect();
+        org.access_logs = generated_access_logs(&org.users);
+        org
+    }
+
+    /// [`generate`](Self::generate)'s org, user groups and token, without
+    /// its people: the base of the Grid org too.
+    fn generated_without_users(n: usize) -> OrgData {
         let team_id = "T0GEN00001";
-        let users: Vec<Value> = (0..n).map(|i| generated_user(team_id, i)).collect();
         let groups = n.div_ceil(100).max(1);
         let usergroups = (0..groups)
             .map(|g| {
@@ -329,10 +390,12 @@ impl OrgData {
                 workspaces: None,
                 installed_on: None,
             }],
-            access_logs: generated_access_logs(&users),
+            access_logs: Vec::new(),
             access_index: HashMap::new(),
+            user_positions: OnceLock::new(),
+            user_facts: OnceLock::new(),
             workspaces: Vec::new(),
-            users,
+            users: Vec::new(),
             usergroups,
             role_assignments: Vec::new(),
         }
@@ -436,7 +499,7 @@ impl OrgData {
                        "date_create": 1_700_000_000})
             })
             .collect();
-        let mut org = Self::generate(n);
+        let mut org = Self::generated_without_users(n);
         for (g, group) in org.usergroups.iter_mut().enumerate() {
             group["team_id"] = json!(team(g % w));
         }
@@ -457,6 +520,8 @@ impl OrgData {
                 .collect(),
             access_logs: generated_access_logs(&users),
             access_index: HashMap::new(),
+            user_positions: OnceLock::new(),
+            user_facts: OnceLock::new(),
             users,
             role_assignments,
             ..org

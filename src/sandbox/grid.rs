@@ -84,10 +84,7 @@ fn role_in(user: &Value, team: &str) -> Option<Role> {
 }
 
 fn is_org_admin(org: &OrgData, user_id: &str) -> bool {
-    org.users
-        .iter()
-        .find(|u| u["id"] == user_id)
-        .is_some_and(|u| org_role(u).is_some())
+    org.user(user_id).is_some_and(|u| org_role(u).is_some())
 }
 
 /// The user as Slack shows them to anyone: without the sandbox's own keys.
@@ -264,10 +261,12 @@ pub(super) fn admin_users_list(
     // Filter on the stored users and build the answer for one page only: a
     // large generated org is listed a page at a time, as Slack does.
     let users: Vec<&Value> = org
-        .users
+        .facts()
         .iter()
-        .filter(|u| u["deleted"].as_bool().unwrap_or(false) != want_active)
-        .filter(|u| team.is_none_or(|t| teams_of(u).contains(&t)))
+        .zip(&org.users)
+        .filter(|(f, _)| f.deleted != want_active)
+        .filter(|(f, _)| team.is_none_or(|t| f.teams.iter().any(|x| x == t)))
+        .map(|(_, u)| u)
         .filter(|u| {
             if !admins && !owners {
                 return true;
@@ -404,7 +403,7 @@ pub(super) fn admin_users_remove(
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
     let id = org.users[at]["id"].clone();
-    let user = &mut org.users[at];
+    let user = org.user_mut(at);
     if let Some(teams) = user["enterprise_user"]["teams"].as_array_mut() {
         teams.retain(|t| t != team.as_str());
     } else {
@@ -435,7 +434,7 @@ pub(super) fn admin_users_set_regular(
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
-    let user = &mut org.users[at];
+    let user = org.user_mut(at);
     if org_role(user).is_some() {
         return Err(api_error(
             "cannot_set_org_admin_to_regular_at_workspace_level",
@@ -454,7 +453,7 @@ pub(super) fn admin_users_set_admin(
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
-    let user = &mut org.users[at];
+    let user = org.user_mut(at);
     if is_guest_or_bot(user) {
         return Err(api_error("invalid_role_for_user"));
     }

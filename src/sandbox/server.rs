@@ -611,7 +611,7 @@ async fn scim_user_get(
 fn scim_deactivate(shared: &Shared, id: &str) -> Result<Value, ScimFailure> {
     let mut org = shared.org.lock().unwrap();
     let i = user_index(&org, id)?;
-    let user = &mut org.users[i];
+    let user = org.user_mut(i);
     if user["is_primary_owner"].as_bool().unwrap_or(false) {
         return Err(ScimFailure(
             StatusCode::FORBIDDEN,

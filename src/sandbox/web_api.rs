@@ -24,9 +24,7 @@ pub(super) fn auth_test(
     _: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let user_name = org
-        .users
-        .iter()
-        .find(|u| u["id"] == token.user_id.as_str())
+        .user(&token.user_id)
         .and_then(|u| u["name"].as_str())
         .unwrap_or("sandbox-user");
     Ok(answer(wire::AuthTest {
@@ -124,11 +122,7 @@ pub(super) fn users_info(
     let id = params
         .get("user")
         .ok_or_else(|| api_error("user_not_found"))?;
-    let user = org
-        .users
-        .iter()
-        .find(|u| u["id"] == id.as_str())
-        .ok_or_else(|| api_error("user_not_found"))?;
+    let user = org.user(id).ok_or_else(|| api_error("user_not_found"))?;
     Ok(answer(wire::UserInfo {
         user: raw(&strip_email_unless_scoped(grid::public_view(user), token)),
     }))
