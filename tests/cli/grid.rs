@@ -212,13 +212,10 @@ fn an_org_larger_than_a_page_is_read_in_full_page_by_page() {
     );
 }
 
-#[test]
-fn a_sync_paces_itself_under_slacks_tier_limits_and_reads_every_workspace() {
-    // Thirty workspaces take thirty usergroups.list calls, past tier 2's
-    // burst of twenty; a ten-second minute refills two calls a second. The
-    // client knows the minute and keeps under it: it paces itself rather
-    // than lean on 429s (Slack treats repeated 429s as misbehaviour).
-    let sb = Sandbox::start(&[
+/// 2,500 people in thirty workspaces, under Slack's tier limits with a
+/// ten-second minute (tier 2: two calls a second after a burst of twenty).
+fn thirty_workspaces_under_tier_limits() -> Sandbox {
+    Sandbox::start(&[
         "--generate-users",
         "2500",
         "--generate-workspaces",
@@ -226,7 +223,16 @@ fn a_sync_paces_itself_under_slacks_tier_limits_and_reads_every_workspace() {
         "--rate-limits",
         "--rate-limit-minute-ms",
         "10000",
-    ]);
+    ])
+}
+
+#[test]
+fn a_sync_paces_itself_under_slacks_tier_limits_and_reads_every_workspace() {
+    // Thirty workspaces take thirty usergroups.list calls, past tier 2's
+    // burst of twenty; a ten-second minute refills two calls a second. The
+    // client knows the minute and keeps under it: it paces itself rather
+    // than lean on 429s (Slack treats repeated 429s as misbehaviour).
+    let sb = thirty_workspaces_under_tier_limits();
     let env = TestEnv::new();
     let out = Run::of(env.slack(&sb, &["sync", "--format", "json"]))
         .ok()
@@ -252,15 +258,7 @@ fn a_sync_paces_itself_under_slacks_tier_limits_and_reads_every_workspace() {
 fn a_client_that_outruns_the_limit_waits_out_each_429_and_loses_nothing() {
     // The client believes in a minute half as long as the sandbox's: it
     // asks faster than allowed, is answered 429, waits, slows and goes on.
-    let sb = Sandbox::start(&[
-        "--generate-users",
-        "2500",
-        "--generate-workspaces",
-        "30",
-        "--rate-limits",
-        "--rate-limit-minute-ms",
-        "10000",
-    ]);
+    let sb = thirty_workspaces_under_tier_limits();
     let env = TestEnv::new();
     let mut cmd = env.slack(&sb, &["sync", "--format", "json"]);
     cmd.env("SLACK_UAR_RATE_MINUTE_MS", "5000");
