@@ -290,9 +290,12 @@ impl Store {
                 "SELECT g.user_id, g.entitlement, g.workspace_id, w.name,
                         u.{facts_u}, u.updated_at,
                         -- users.list keeps a guest's expiry in the profile,
-                        -- Grid's admin.users.list at the top level.
-                        coalesce(json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
-                                 json_extract(u.raw_json, '$.expiration_ts')),
+                        -- Grid's admin.users.list at the top level. Only
+                        -- guests have one: nobody else's JSON is parsed.
+                        CASE WHEN u.account_type LIKE '%guest' THEN
+                            coalesce(json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
+                                     json_extract(u.raw_json, '$.expiration_ts'))
+                        END,
                         bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b},
                         -- A Grid account's role flags are the org's: the
                         -- roster is read without a workspace.
