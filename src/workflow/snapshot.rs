@@ -17,6 +17,7 @@ use std::future::Future;
 use std::path::Path;
 
 use futures_util::future::try_join_all;
+use futures_util::StreamExt;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
@@ -234,6 +235,8 @@ async fn stream_users(
 /// serves before `before` must move the window back.
 const ACCESS_LOG_PAGE: u32 = 1000;
 const ACCESS_LOG_MAX_PAGES: u64 = 100;
+/// Pages asked for at once: tier 2's requests in flight.
+const ACCESS_LOG_IN_FLIGHT: usize = 3;
 
 /// What the access logs of one workspace (or the token's) covered: the
 /// oldest entry, and how many entries there were. Each user's latest access
@@ -270,17 +273,22 @@ async fn read_access_logs(
     let mut read = AccessRead::default();
     let mut before: Option<i64> = None;
     loop {
-        let mut window_full = false;
-        for page in 1..=ACCESS_LOG_MAX_PAGES {
+        let fetch = |page: u64| {
             let mut params = vec![
                 ("count", ACCESS_LOG_PAGE.to_string()),
                 ("page", page.to_string()),
             ];
             params.extend(before.map(|b| ("before", b.to_string())));
             params.extend(team_id.map(|t| ("team_id", t.to_owned())));
-            let (body, _) = client.call_raw("team.accessLogs", &params).await?;
-            let logs: wire::AccessLogsSeen = decode("team.accessLogs", &body)?;
-            // Each user's latest access on this page, then into the snapshot.
+            async move {
+                let (body, _) = client.call_raw("team.accessLogs", &params).await?;
+                Ok::<_, Error>(body)
+            }
+        };
+        // One page into the snapshot: each user's latest access on it.
+        // Returns how many pages the window has, and whether it was empty.
+        let mut take = |body: &[u8]| -> Result<(u64, bool), Error> {
+            let logs: wire::AccessLogsSeen = decode("team.accessLogs", body)?;
             let mut latest: HashMap<&str, i64> = HashMap::new();
             for login in &logs.logins {
                 // `before` is inclusive: entries of that second were read
@@ -299,11 +307,21 @@ async fn read_access_logs(
             }
             writer.borrow_mut().add_last_access(&latest)?;
             let pages = logs.paging.as_ref().map_or(1, |p| p.pages);
-            if logs.logins.is_empty() || page >= pages {
-                break;
+            Ok((pages, logs.logins.is_empty()))
+        };
+        let (pages, empty) = take(&fetch(1).await?)?;
+        // The window's other pages are numbered, not chained: ask for a few
+        // at once, so that waiting on one answer does not hold the next
+        // request past its turn within the method's rate limit.
+        if !empty && pages > 1 {
+            let mut rest = futures_util::stream::iter(2..=pages.min(ACCESS_LOG_MAX_PAGES))
+                .map(fetch)
+                .buffer_unordered(ACCESS_LOG_IN_FLIGHT);
+            while let Some(body) = rest.next().await {
+                take(&body?)?;
             }
-            window_full = page == ACCESS_LOG_MAX_PAGES;
         }
+        let window_full = !empty && pages > ACCESS_LOG_MAX_PAGES;
         match read.since {
             Some(oldest) if window_full && before != Some(oldest) => before = Some(oldest),
             _ => return Ok(read),
