@@ -422,7 +422,8 @@ impl SlackClient {
             let status = resp.status();
             let headers = resp.headers().clone();
             let body = match resp.bytes().await {
-                Ok(b) => b.to_vec(),
+                // No copy where the buffer is the body's alone.
+                Ok(b) => Vec::from(b),
                 Err(source) => return Ok(Attempt::Retry(self.transport(method, source))),
             };
             let envelope: wire::Envelope = match serde_json::from_slice(&body) {
