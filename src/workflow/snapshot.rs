@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 
-use futures_util::future::try_join_all;
 use futures_util::StreamExt;
+use futures_util::future::try_join_all;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
