@@ -7,7 +7,7 @@
 //! name people and their email addresses.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -126,6 +126,18 @@ pub fn write_atomically<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Write `bytes`, already made, to `path` as [`write_atomically`] does.
+pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), crate::Error> {
+    write_atomically(path, |mut buf| {
+        buf.write_all(bytes)
+            .map_err(|source| crate::Error::WriteFile {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok((buf, ()))
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
 
 use crate::error::Error;
-use crate::files::{read_capped, write_atomically};
+use crate::files::{read_capped, write_bytes_atomically};
 
 /// Where an encrypted secret key's password is read from.
 pub const PASSWORD_ENV: &str = "SLACK_UAR_KEY_PASSWORD";
@@ -55,15 +55,7 @@ pub fn keygen(out: &Path) -> Result<PathBuf, Error> {
         .to_string();
     let pk_text = pk.to_box().map_err(|e| key_error(&public, e))?.to_string();
     for (path, text) in [(out, sk_text), (public.as_path(), pk_text)] {
-        write_atomically(path, |mut w| {
-            std::io::Write::write_all(&mut w, text.as_bytes()).map_err(|source| {
-                Error::WriteFile {
-                    path: path.to_owned(),
-                    source,
-                }
-            })?;
-            Ok((w, ()))
-        })?;
+        write_bytes_atomically(path, text.as_bytes())?;
     }
     Ok(public)
 }

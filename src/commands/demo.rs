@@ -80,10 +80,7 @@ fn as_workbook(filled: &std::path::Path) -> Result<std::path::PathBuf, Error> {
     let bytes = sheet
         .finish(&[])
         .map_err(|e| io(std::io::Error::other(e)))?;
-    crate::files::write_atomically(&book, |mut buf| {
-        std::io::Write::write_all(&mut buf, &bytes).map_err(io)?;
-        Ok((buf, ()))
-    })?;
+    crate::files::write_bytes_atomically(&book, &bytes)?;
     Ok(book)
 }
 
@@ -428,15 +425,7 @@ pub fn run(mut ctx: Context, args: &DemoArgs) -> Result<u8, Error> {
         },
     )?;
     let html_page = html::render(&report);
-    crate::files::write_atomically(&page, |mut buf| {
-        std::io::Write::write_all(&mut buf, html_page.as_bytes()).map_err(|source| {
-            Error::WriteFile {
-                path: page.clone(),
-                source,
-            }
-        })?;
-        Ok((buf, ()))
-    })?;
+    crate::files::write_bytes_atomically(&page, html_page.as_bytes())?;
     views::print_report_written(&page, &report).map_err(Error::Output)?;
     let key = folder.join("q4-signing.key");
     let public = signing::keygen(&key)?;

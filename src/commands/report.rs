@@ -3,7 +3,7 @@
 use super::Context;
 use crate::cli::ReportArgs;
 use crate::error::{Error, exit};
-use crate::files::write_atomically;
+use crate::files::write_bytes_atomically;
 use crate::output::{html, views};
 use crate::store::{OpenMode, Store};
 use crate::workflow::review_report::{self, ReportRequest};
@@ -23,13 +23,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<u8, Error> {
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
     let report = review_report::gather(&store, &request(args))?;
     let page = html::render(&report);
-    write_atomically(&args.out, |mut w| {
-        std::io::Write::write_all(&mut w, page.as_bytes()).map_err(|source| Error::WriteFile {
-            path: args.out.clone(),
-            source,
-        })?;
-        Ok((w, ()))
-    })?;
+    write_bytes_atomically(&args.out, page.as_bytes())?;
     if !ctx.quiet {
         views::print_report_written(&args.out, &report).map_err(Error::Output)?;
     }

@@ -50,6 +50,19 @@ fn facts(r: &Row, at: usize, user_id: String) -> rusqlite::Result<AccountFacts> 
     })
 }
 
+/// A guest's end date (Unix seconds) from the JSON of the user record
+/// `alias`: users.list keeps it in the profile, Grid's admin.users.list at
+/// the top level. Only guests have one: nobody else's JSON is parsed.
+fn guest_expiry(alias: &str) -> String {
+    format!(
+        "CASE WHEN {a}.account_type LIKE '%guest' THEN
+             coalesce(json_extract({a}.raw_json, '$.profile.guest_expiration_ts'),
+                      json_extract({a}.raw_json, '$.expiration_ts'))
+         END",
+        a = alias
+    )
+}
+
 const FACT_COLUMNS: &str =
     "name, real_name, display_name, email, title, account_type, account_status, has_2fa";
 
@@ -93,23 +106,16 @@ impl Store {
                 new_privileged.entry(user).or_default().push(entitlement);
             }
         }
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT su.user_id, coalesce(r.real_name, r.name), r.email, r.account_type,
-                    r.account_status,
-                    -- users.list keeps a guest's expiry in the profile,
-                    -- Grid's admin.users.list at the top level. Only
-                    -- guests have one: nobody else's JSON is parsed.
-                    CASE WHEN r.account_type LIKE '%guest' THEN
-                        coalesce(json_extract(r.raw_json, '$.profile.guest_expiration_ts'),
-                                 json_extract(r.raw_json, '$.expiration_ts'))
-                    END,
-                    la.last_access
+                    r.account_status, {}, la.last_access
              FROM snapshot_user su
              JOIN user_record r ON r.id = su.record_id
              LEFT JOIN last_access la ON la.snapshot_id = su.snapshot_id AND la.user_id = su.user_id
              WHERE su.snapshot_id = ?1
              ORDER BY su.user_id",
-        )?;
+            guest_expiry("r")
+        ))?;
         let rows = stmt.query_map([id], |r| {
             let text = |i: usize| r.get::<_, String>(i);
             let bad = |i: usize, e: String| {
@@ -288,14 +294,7 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT g.user_id, g.entitlement, g.workspace_id, w.name,
-                        u.{facts_u}, u.updated_at,
-                        -- users.list keeps a guest's expiry in the profile,
-                        -- Grid's admin.users.list at the top level. Only
-                        -- guests have one: nobody else's JSON is parsed.
-                        CASE WHEN u.account_type LIKE '%guest' THEN
-                            coalesce(json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
-                                     json_extract(u.raw_json, '$.expiration_ts'))
-                        END,
+                        u.{facts_u}, u.updated_at, {expiry},
                         bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b},
                         -- A Grid account's role flags are the org's: the
                         -- roster is read without a workspace.
@@ -317,6 +316,7 @@ impl Store {
                           lower(coalesce(u.real_name, u.name, g.user_id)), g.user_id, g.entitlement",
                 facts_u = FACT_COLUMNS.replace(", ", ", u."),
                 facts_b = FACT_COLUMNS.replace(", ", ", b."),
+                expiry = guest_expiry("u"),
             ))
             .map_err(StoreError::from)?;
         let mut rows = stmt

@@ -15,7 +15,7 @@ use crate::archive::{self, ArchiveWriter, Kind};
 use crate::edited_csv::{Table as CsvTable, cell};
 use crate::error::Error;
 use crate::evidence::sha256_hex;
-use crate::files::{MAX_SHEET_BYTES, read_capped, write_atomically};
+use crate::files::{MAX_SHEET_BYTES, read_capped, write_atomically, write_bytes_atomically};
 use crate::output::html;
 use crate::sheet::unguard;
 use crate::signing;
@@ -294,15 +294,7 @@ pub fn make(store: &Store, request: &EvidenceRequest) -> Result<Made, Error> {
                     file_name(out),
                 ),
             )?;
-            write_atomically(sig_path, |mut w| {
-                std::io::Write::write_all(&mut w, text.as_bytes()).map_err(|source| {
-                    Error::WriteFile {
-                        path: sig_path.clone(),
-                        source,
-                    }
-                })?;
-                Ok((w, ()))
-            })?;
+            write_bytes_atomically(sig_path, text.as_bytes())?;
         }
         let check = check(out, Some(store), signer.as_ref().map(|s| &s.public))?;
         Ok(Made {
