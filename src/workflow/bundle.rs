@@ -188,16 +188,6 @@ pub fn make(store: &Store, request: &EvidenceRequest) -> Result<Made, Error> {
         });
     }
     store.complete_snapshot(snapshot_id)?;
-    // The reviewed files must be of the same snapshot, read as apply reads them.
-    if !request.sheets.is_empty() {
-        let c = collection::collect(store, &request.sheets)?;
-        if c.sheet.snapshot_id != snapshot_id {
-            return Err(Error::SheetsOfAnotherSnapshot {
-                sheets: c.sheet.snapshot_id,
-                snapshot: snapshot_id,
-            });
-        }
-    }
     let mut reports: Vec<PathBuf> = request.reports.clone();
     for sheet in &request.sheets {
         let default = remediation_report::default_path(sheet);
@@ -205,6 +195,8 @@ pub fn make(store: &Store, request: &EvidenceRequest) -> Result<Made, Error> {
             reports.push(default);
         }
     }
+    // The report reads the reviewed files as apply reads them, and refuses
+    // files of another snapshot, before anything is written.
     let page = html::render(&review_report::gather(
         store,
         &ReportRequest {

@@ -628,6 +628,22 @@ fn keys_and_bundles_refuse_what_they_cannot_use() {
         .fails(2)
         .stderr_has("is not a usable minisign secret key");
 
+    // Reviewed files of another snapshot than the export's.
+    let q3 = r.path("q3.csv");
+    Run::of(r.env.cmd(&["export", "1", "--out", Review::s(&q3)])).ok();
+    let manifest = format!("{}.manifest.json", r.export.display());
+    Run::of(r.env.cmd(&[
+        "evidence",
+        &manifest,
+        "--out",
+        "mixed.zip",
+        "--sheets",
+        Review::s(&q3),
+    ]))
+    .fails(2)
+    .stderr_has("the sheets given are of snapshot 1, not of snapshot 2");
+    assert!(!r.path("mixed.zip").exists());
+
     // A name that is neither zip nor tar.gz.
     Run::of(
         r.env
@@ -636,7 +652,6 @@ fn keys_and_bundles_refuse_what_they_cannot_use() {
     .fails(2)
     .stderr_has("neither .zip nor .tar.gz");
     // --key belongs to bundles.
-    let manifest = format!("{}.manifest.json", r.export.display());
     Run::of(r.env.cmd(&["verify", &manifest, "--key", "RWQ"]))
         .fails(2)
         .stderr_has("leave --key out to verify a manifest");
