@@ -44,22 +44,20 @@ pub struct JournalRow {
 }
 
 impl Store {
-    /// Every revocation journaled for snapshot `snapshot_id`.
+    /// Every revocation journaled for snapshot `snapshot_id`: what `verify`
+    /// checks of each (the whole record is [`Store::revocations`]).
     pub fn journal_of(&self, snapshot_id: i64) -> Result<Vec<JournalRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT row_id, user_id, entitlement, status, verified FROM revocation
-             WHERE snapshot_id = ?1 ORDER BY row_id",
-        )?;
-        let rows = stmt.query_map([snapshot_id], |r| {
-            Ok(JournalRow {
-                row_id: r.get(0)?,
-                user_id: r.get(1)?,
-                entitlement: r.get(2)?,
-                status: r.get(3)?,
-                verified: r.get(4)?,
+        Ok(self
+            .revocations(snapshot_id)?
+            .into_iter()
+            .map(|r| JournalRow {
+                row_id: r.row_id,
+                user_id: r.user_id,
+                entitlement: r.entitlement,
+                status: r.status,
+                verified: r.verified,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect())
     }
 
     pub fn begin_apply_run(&self, run: &NewRun) -> Result<i64, StoreError> {
