@@ -231,9 +231,7 @@ fn main() {
 const EQUIVALENT_QUERY: &str = "SELECT g.user_id, g.entitlement, g.workspace_id, w.name, u.name,
     u.real_name, u.display_name, u.email, u.title, u.account_type, u.account_status, u.has_2fa,
     u.updated_at,
-    CASE WHEN u.account_type LIKE '%guest' THEN
-        coalesce(json_extract(u.raw_json, '$.profile.guest_expiration_ts'),
-                 json_extract(u.raw_json, '$.expiration_ts')) END,
+    CASE WHEN u.account_type LIKE '%guest' THEN u.guest_expires_at END,
     bg.user_id IS NOT NULL, b.name, b.real_name, b.display_name, b.email, b.title,
     b.account_type, b.account_status, b.has_2fa
 FROM snapshot_grants g

@@ -169,6 +169,8 @@ pub struct Account {
     pub tz: Option<String>,
     /// Slack's `updated`: when the account last changed (Unix seconds).
     pub updated: Option<i64>,
+    /// When a guest's access ends (Unix seconds), where Slack says.
+    pub guest_expires_at: Option<i64>,
 }
 
 impl Account {

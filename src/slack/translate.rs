@@ -44,6 +44,7 @@ pub fn account(u: &wire::User) -> Account {
         has_2fa: u.has_2fa,
         tz: non_empty(&u.tz),
         updated: u.updated,
+        guest_expires_at: profile.and_then(|p| p.guest_expiration_ts),
     }
 }
 
@@ -79,6 +80,7 @@ pub fn org_account(u: &wire::AdminUser, listed_active: bool) -> Account {
         has_2fa: u.has_2fa,
         tz: None,
         updated: None,
+        guest_expires_at: u.expiration_ts,
     }
 }
 

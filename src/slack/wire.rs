@@ -174,6 +174,9 @@ pub struct Profile {
     pub email: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
+    /// When a guest's access ends (Unix seconds); Slack sends it for guests.
+    #[serde(default)]
+    pub guest_expiration_ts: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! applying the append-only migrations of `migrations/`, and the writer lock
 //! that lets only one sync (or apply) write at a time.
 
+mod compact;
 mod journal;
 mod query;
 mod records;
@@ -43,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_access_logs",
         include_str!("../../migrations/0004_access_logs.sql"),
+    ),
+    (
+        "0005_compact_records",
+        include_str!("../../migrations/0005_compact_records.sql"),
     ),
 ];
 
@@ -91,6 +96,17 @@ pub enum StoreError {
         path: PathBuf,
         found: i64,
         known: i64,
+    },
+
+    #[error(
+        "{path} has {rows} rows whose references are broken after the migration {migration}, \
+         which was rolled back; `sqlite3 {path} 'PRAGMA foreign_key_check'` lists them: \
+         restore the file from a backup"
+    )]
+    BrokenReferences {
+        path: PathBuf,
+        migration: &'static str,
+        rows: i64,
     },
 
     #[error(
@@ -151,6 +167,13 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Give `conn` the SQL functions slack-uar's queries use beyond SQLite's
+/// own: `sqlar_uncompress(raw, raw_bytes)`, as the `sqlite3` shell defines
+/// it, which gives back the JSON of an account record.
+pub fn register_sql_functions(conn: &Connection) -> rusqlite::Result<()> {
+    compact::register(conn)
+}
+
 /// Whether opening may create a new database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -199,6 +222,7 @@ impl Store {
             path: path.into(),
         };
         store.check_identity()?;
+        register_sql_functions(&store.conn)?;
         store.conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -252,10 +276,24 @@ impl Store {
         Ok(())
     }
 
+    /// Apply the migrations this file lacks, each in its own transaction.
+    /// Foreign keys are off while they run, as SQLite asks of a migration
+    /// that rebuilds a table (0005), and checked whole before they are on
+    /// again.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let version: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version as usize >= MIGRATIONS.len() {
+            return Ok(());
+        }
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let migrated = self.run_migrations(version);
+        self.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        migrated
+    }
+
+    fn run_migrations(&mut self, version: i64) -> Result<(), StoreError> {
         for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self
                 .conn
@@ -267,6 +305,17 @@ impl Store {
             }
             tracing::info!(migration = name, "migrating database");
             tx.execute_batch(sql)?;
+            let broken: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if broken > 0 {
+                return Err(StoreError::BrokenReferences {
+                    path: self.path.clone(),
+                    migration: name,
+                    rows: broken,
+                });
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
             tx.commit()?;
         }
@@ -407,6 +456,85 @@ mod tests {
         drop(store);
         // Opening again is a no-op migration.
         Store::open(&path, OpenMode::Existing).unwrap();
+    }
+
+    /// A database of schema 4, whose records kept their JSON as text, is
+    /// rebuilt by 0005: every record and reference kept, the JSON given back
+    /// whole by `sqlar_uncompress`, the guest's end date in its column.
+    #[test]
+    fn records_written_before_0005_survive_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let guest =
+            r#"{"id":"U2","is_restricted":true,"profile":{"guest_expiration_ts":1790726400}}"#;
+        let member = r#"{"id":"U1","profile":{"image_24":"https://a.example/U1_24.png","image_32":"https://a.example/U1_32.png"}}"#;
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .unwrap();
+            for (_, sql) in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch("PRAGMA user_version = 4").unwrap();
+            conn.execute(
+                "INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url,
+                     scim_url, tool_version)
+                 VALUES (1, 'complete', 't', 't', 'pro', 'a', 's', '0')",
+                [],
+            )
+            .unwrap();
+            for (id, user, kind, raw) in [
+                (1, "U1", "member", member),
+                (2, "U2", "multi_channel_guest", guest),
+            ] {
+                conn.execute(
+                    "INSERT INTO user_record (id, sha256, user_id, account_type, account_status,
+                         is_admin, is_owner, is_primary_owner, is_app_user, raw_json)
+                     VALUES (?1, ?2, ?3, ?4, 'active', 0, 0, 0, 0, ?5)",
+                    rusqlite::params![id, vec![id as u8; 32], user, kind, raw],
+                )
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO snapshot_user VALUES (1, ?1, ?2)",
+                    rusqlite::params![user, id],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        let rows: Vec<(String, String, Option<i64>)> = store
+            .conn
+            .prepare(
+                "SELECT user_id, CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT), guest_expires_at
+                 FROM snapshot_users WHERE snapshot_id = 1 ORDER BY user_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("U1".into(), member.into(), None),
+                ("U2".into(), guest.into(), Some(1_790_726_400)),
+            ]
+        );
+        // The long record is compressed, the short one kept as it was.
+        let packed: Vec<bool> = store
+            .conn
+            .prepare("SELECT length(raw) < raw_bytes FROM user_record ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(packed, [true, false]);
+        let fk: bool = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(fk, "foreign keys are on again after migrating");
     }
 
     #[test]

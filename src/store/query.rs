@@ -50,15 +50,11 @@ fn facts(r: &Row, at: usize, user_id: String) -> rusqlite::Result<AccountFacts> 
     })
 }
 
-/// A guest's end date (Unix seconds) from the JSON of the user record
-/// `alias`: users.list keeps it in the profile, Grid's admin.users.list at
-/// the top level. Only guests have one: nobody else's JSON is parsed.
+/// A guest's end date (Unix seconds) from the user record `alias`. Only
+/// guests have one, whatever else Slack sent.
 fn guest_expiry(alias: &str) -> String {
     format!(
-        "CASE WHEN {a}.account_type LIKE '%guest' THEN
-             coalesce(json_extract({a}.raw_json, '$.profile.guest_expiration_ts'),
-                      json_extract({a}.raw_json, '$.expiration_ts'))
-         END",
+        "CASE WHEN {a}.account_type LIKE '%guest' THEN {a}.guest_expires_at END",
         a = alias
     )
 }

@@ -15,6 +15,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::compact::Packer;
 use super::{Store, StoreError, WriterLock};
 use crate::domain::model::{self, Account, Grant, Plan};
 use crate::slack::wire;
@@ -71,6 +72,8 @@ pub struct SnapshotWriter<'a> {
     /// Accounts that can hold grants, for user-group grants.
     /// User groups stored so far.
     groups: HashSet<String>,
+    /// Compresses the JSON of new account records.
+    packer: Packer,
     open: bool,
 }
 
@@ -102,6 +105,7 @@ impl Store {
             id,
             _lock: lock,
             groups: HashSet::new(),
+            packer: Packer::default(),
             open: true,
         })
     }
@@ -164,13 +168,15 @@ impl SnapshotWriter<'_> {
     /// is refused.
     pub fn add_accounts(&mut self, rows: &[AccountRow]) -> Result<(), StoreError> {
         let conn = &self.store.conn;
-        let mut upsert = conn.prepare_cached(
+        // A record seen before (the same JSON) is shared, not stored again:
+        // only a new one is compressed and inserted.
+        let mut known = conn.prepare_cached("SELECT id FROM user_record WHERE sha256 = ?1")?;
+        let mut insert = conn.prepare_cached(
             "INSERT INTO user_record (sha256, user_id, team_id, name, real_name, display_name, email,
                  title, account_type, account_status, is_admin, is_owner, is_primary_owner,
-                 is_app_user, has_2fa, tz, updated_at, raw_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-             ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256
-             RETURNING id",
+                 is_app_user, has_2fa, tz, updated_at, guest_expires_at, raw, raw_bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20)",
         )?;
         let mut member = conn.prepare_cached(
             "INSERT INTO snapshot_user (snapshot_id, user_id, record_id) VALUES (?1, ?2, ?3)",
@@ -191,29 +197,37 @@ impl SnapshotWriter<'_> {
                 .updated
                 .and_then(|t| Utc.timestamp_opt(t, 0).single())
                 .map(rfc3339);
-            let record_id: i64 = upsert.query_row(
-                params![
-                    digest.as_slice(),
-                    account.user_id,
-                    account.team_id,
-                    account.name,
-                    account.real_name,
-                    account.display_name,
-                    account.email,
-                    account.title,
-                    account.account_type.as_str(),
-                    account.status.as_str(),
-                    account.is_admin,
-                    account.is_owner,
-                    account.is_primary_owner,
-                    account.is_app_user,
-                    account.has_2fa,
-                    account.tz,
-                    updated_at,
-                    raw,
-                ],
-                |r| r.get(0),
-            )?;
+            let known_id: Option<i64> = known
+                .query_row([digest.as_slice()], |r| r.get(0))
+                .optional()?;
+            let record_id = match known_id {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![
+                        digest.as_slice(),
+                        account.user_id,
+                        account.team_id,
+                        account.name,
+                        account.real_name,
+                        account.display_name,
+                        account.email,
+                        account.title,
+                        account.account_type.as_str(),
+                        account.status.as_str(),
+                        account.is_admin,
+                        account.is_owner,
+                        account.is_primary_owner,
+                        account.is_app_user,
+                        account.has_2fa,
+                        account.tz,
+                        updated_at,
+                        account.guest_expires_at,
+                        self.packer.pack(raw.as_bytes()),
+                        raw.len() as i64,
+                    ])?;
+                    conn.last_insert_rowid()
+                }
+            };
             match member.execute(params![self.id, account.user_id, record_id]) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>

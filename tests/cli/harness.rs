@@ -190,8 +190,12 @@ impl TestEnv {
         cmd
     }
 
+    /// The database, with the SQL functions slack-uar's own connections
+    /// have (`sqlar_uncompress`, as in the `sqlite3` shell).
     pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db).unwrap()
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        slack_uar::store::register_sql_functions(&conn).unwrap();
+        conn
     }
 
     pub fn query_i64(&self, sql: &str) -> i64 {

@@ -119,15 +119,41 @@ fn sync_of_sample_workspace_stores_exactly_the_expected_grants() {
         ),
         0
     );
-    // The raw user JSON is kept, hostile display name included.
+    // The raw user JSON is kept, hostile display name included, compressed
+    // where that makes it smaller.
     let raw: String = db
         .query_row(
-            "SELECT raw_json FROM snapshot_users WHERE snapshot_id = 1 AND name = 'victor.hale'",
+            "SELECT CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT) FROM snapshot_users
+             WHERE snapshot_id = 1 AND name = 'victor.hale'",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert!(raw.contains(r#"=HYPERLINK(\"http://x\",\"y\")"#), "{raw}");
+    assert!(
+        q("SELECT count(*) FROM user_record WHERE length(raw) < raw_bytes") > 0,
+        "no record was compressed"
+    );
+    // The sqlite3 shell alone gives the same JSON back, as the README says
+    // an auditor can read it.
+    match std::process::Command::new("sqlite3")
+        .arg(&env.db)
+        .arg(
+            "SELECT CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT) FROM snapshot_users
+             WHERE snapshot_id = 1 AND name = 'victor.hale'",
+        )
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), raw);
+        }
+        Err(_) => eprintln!("skipped sqlite3's reading of the JSON: sqlite3 is not installed"),
+    }
     // The database file is private.
     #[cfg(unix)]
     {
