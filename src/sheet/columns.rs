@@ -72,11 +72,18 @@ pub fn unguard(cell: &str) -> &str {
 /// The identity of a grant within a snapshot, stable across tool versions:
 /// derived from what the row is, not from where it sits in the sheet.
 pub fn row_id(snapshot_id: i64, user_id: &str, entitlement: &str) -> String {
+    use std::fmt::Write;
+    let mut id = format!("g{snapshot_id}-");
     let mut h = Sha256::new();
-    h.update(format!("{snapshot_id}\n{user_id}\n{entitlement}").as_bytes());
-    let digest = h.finalize();
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("g{snapshot_id}-{hex}")
+    h.update(snapshot_id.to_string().as_bytes());
+    for part in [user_id, entitlement] {
+        h.update(b"\n");
+        h.update(part.as_bytes());
+    }
+    for b in &h.finalize()[..8] {
+        let _ = write!(id, "{b:02x}");
+    }
+    id
 }
 
 #[cfg(test)]
@@ -118,6 +125,9 @@ mod tests {
             row_id(3, "U1", "workspace:T1:member")
         );
         assert!(row_id(3, "U1", "x").starts_with("g3-"));
+        // Pinned: sheets already out there carry ids made this way, the
+        // first 8 bytes of SHA-256 of "3\nU1\nworkspace:T1:admin".
+        assert_eq!(row_id(3, "U1", "workspace:T1:admin"), "g3-f98e822378b4f5fa");
     }
 
     #[test]

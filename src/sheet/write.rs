@@ -2,6 +2,7 @@
 //! column says against a baseline, the scoped-review filters, and the CSV
 //! dialect spreadsheets expect. Pure over any `Write`.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use super::columns::{guard_cell, row_id};
@@ -122,39 +123,43 @@ impl ReviewRow {
     }
 
     /// The cells, in [`COLUMNS`] order, before any spreadsheet guarding.
-    pub fn cells(&self) -> Vec<String> {
+    /// Borrowed from the row where they are its text: a large export makes
+    /// one of these per grant.
+    pub fn cells(&self) -> Vec<Cow<'_, str>> {
         let a = self.account();
         let d = &self.detail;
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        fn opt(v: &Option<String>) -> Cow<'_, str> {
+            Cow::Borrowed(v.as_deref().unwrap_or_default())
+        }
+        let yes_no = |b: bool| Cow::Borrowed(if b { "yes" } else { "no" });
         vec![
-            row_id(self.snapshot_id, &a.user_id, &d.entitlement),
-            self.snapshot_id.to_string(),
-            a.user_id.clone(),
+            Cow::Owned(row_id(self.snapshot_id, &a.user_id, &d.entitlement)),
+            Cow::Owned(self.snapshot_id.to_string()),
+            Cow::Borrowed(&a.user_id),
             opt(&a.name),
             opt(&a.real_name),
             opt(&a.email),
-            a.account_type.clone(),
-            a.account_status.clone(),
+            Cow::Borrowed(&a.account_type),
+            Cow::Borrowed(&a.account_status),
             opt(&d.workspace_id),
             opt(&d.workspace_name),
-            d.entitlement.clone(),
+            Cow::Borrowed(&d.entitlement),
             yes_no(self.privileged),
-            self.change.as_str().to_owned(),
-            String::new(),
-            self.reviewer.clone(),
-            String::new(),
+            Cow::Borrowed(self.change.as_str()),
+            Cow::Borrowed(""),
+            Cow::Borrowed(&self.reviewer),
+            Cow::Borrowed(""),
             opt(&a.display_name),
             opt(&a.title),
             a.has_2fa.map(yes_no).unwrap_or_default(),
             opt(&d.updated_at),
             d.guest_expires_at
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .map(|t| Cow::Owned(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
                 .unwrap_or_default(),
             opt(&self.usergroup_name),
             opt(&d.org_role),
-            self.findings.clone(),
+            Cow::Borrowed(&self.findings),
         ]
     }
 }

@@ -446,7 +446,7 @@ fn write_split(store: &Store, job: &SheetJob) -> Result<(Written, Vec<SplitFile>
         let w = by
             .entry(row.reviewer.clone())
             .or_insert_with(|| csv::Writer::from_writer(Vec::new()));
-        w.write_record(row.cells())
+        w.write_record(row.cells().iter().map(|c| c.as_bytes()))
             .map_err(|e| io(dir, std::io::Error::other(e)))
     })?;
     let mut files = Vec::new();
