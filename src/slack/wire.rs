@@ -195,11 +195,12 @@ pub struct EnterpriseUser {
     pub teams: Vec<String>,
 }
 
-/// `usergroups.list`.
+/// `usergroups.list`: raw groups, kept as the bytes Slack sent and read
+/// one at a time as they are stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UsergroupsList {
     #[serde(default)]
-    pub usergroups: Vec<Usergroup>,
+    pub usergroups: Vec<Box<RawValue>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -490,12 +491,17 @@ mod tests {
     #[test]
     fn accepts_recorded_usergroups_team_and_auth_shapes() {
         let groups: UsergroupsList =
-            serde_json::from_value(fixture("java-sdk/usergroups.list.json")).unwrap();
-        assert_eq!(groups.usergroups[0].users.len(), 2);
+            serde_json::from_str(&fixture("java-sdk/usergroups.list.json").to_string()).unwrap();
+        let group: Usergroup =
+            decode_raw("usergroups.list", "a group", &groups.usergroups[0]).unwrap();
+        assert_eq!(group.users.len(), 2);
         let spec = fixture("openapi/usergroups.list.json");
         let groups: UsergroupsList =
-            serde_json::from_value(spec["success_example"].clone()).unwrap();
+            serde_json::from_str(&spec["success_example"].to_string()).unwrap();
         assert!(!groups.usergroups.is_empty());
+        for raw in &groups.usergroups {
+            let _: Usergroup = decode_raw("usergroups.list", "a group", raw).unwrap();
+        }
         let _: TeamInfo = serde_json::from_value(fixture("java-sdk/team.info.json")).unwrap();
         let _: TeamInfo =
             serde_json::from_value(fixture("openapi/team.info.json")["success_example"].clone())

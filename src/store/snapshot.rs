@@ -309,14 +309,20 @@ impl SnapshotWriter<'_> {
         Ok(())
     }
 
-    /// Store user groups, every listed member, and the grants of enabled
-    /// groups to accounts that can hold grants. Call after all users.
-    /// Returns the number of listed members unknown to `users.list`.
-    pub fn add_usergroups(
+    /// Store a user group with the JSON Slack sent for it (`raw`), every
+    /// listed member, and, if it is enabled, its grants to accounts that can
+    /// hold grants. Call after all users. Returns the number of listed
+    /// members unknown to `users.list`.
+    pub fn add_usergroup(
         &mut self,
         default_team: &str,
-        groups: &[wire::Usergroup],
+        g: &wire::Usergroup,
+        raw: &str,
     ) -> Result<u64, StoreError> {
+        if !self.groups.insert(g.id.clone()) {
+            // Listed by two workspaces (an org-wide group): once is enough.
+            return Ok(0);
+        }
         let conn = &self.store.conn;
         let mut group_stmt = conn.prepare_cached(
             "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, handle, name, description, is_disabled, raw_json)
@@ -330,51 +336,44 @@ impl SnapshotWriter<'_> {
              VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut unknown = 0;
-        for g in groups {
-            if !self.groups.insert(g.id.clone()) {
-                // Listed by two workspaces (an org-wide group): once is enough.
+        let team = g
+            .team_id
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .unwrap_or(default_team);
+        group_stmt.execute(params![
+            self.id,
+            g.id,
+            team,
+            g.handle,
+            g.name,
+            g.description,
+            g.is_disabled(),
+            raw
+        ])?;
+        let mut holders: HashSet<&str> = HashSet::new();
+        for u in &g.users {
+            if u.is_empty() {
                 continue;
             }
-            let team = g
-                .team_id
-                .as_deref()
-                .filter(|t| !t.is_empty())
-                .unwrap_or(default_team);
-            let raw = serde_json::to_string(g).expect("a group serializes");
-            group_stmt.execute(params![
+            match self.holder(u)? {
+                None => unknown += 1,
+                Some(true) => {
+                    holders.insert(u);
+                }
+                Some(false) => {}
+            }
+            member_stmt.execute(params![self.id, g.id, u])?;
+        }
+        for grant in model::usergroup_grants(&g.id, g.is_disabled(), &g.users, team, |u| {
+            holders.contains(u)
+        }) {
+            grant_stmt.execute(params![
                 self.id,
-                g.id,
-                team,
-                g.handle,
-                g.name,
-                g.description,
-                g.is_disabled(),
-                raw
+                grant.user_id,
+                grant.entitlement.to_string(),
+                grant.workspace_id
             ])?;
-            let mut holders: HashSet<&str> = HashSet::new();
-            for u in &g.users {
-                if u.is_empty() {
-                    continue;
-                }
-                match self.holder(u)? {
-                    None => unknown += 1,
-                    Some(true) => {
-                        holders.insert(u);
-                    }
-                    Some(false) => {}
-                }
-                member_stmt.execute(params![self.id, g.id, u])?;
-            }
-            for grant in model::usergroup_grants(&g.id, g.is_disabled(), &g.users, team, |u| {
-                holders.contains(u)
-            }) {
-                grant_stmt.execute(params![
-                    self.id,
-                    grant.user_id,
-                    grant.entitlement.to_string(),
-                    grant.workspace_id
-                ])?;
-            }
         }
         Ok(unknown)
     }
@@ -598,17 +597,21 @@ impl Store {
     /// A snapshot's grants counted by kind (workspace_admin, usergroup_member, ...).
     pub fn grants_by_kind(&self, id: i64) -> Result<BTreeMap<String, i64>, StoreError> {
         let mut counts = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT entitlement FROM access_grant WHERE snapshot_id = ?1")?;
+        // Each distinct key is parsed once: there are few (a workspace's
+        // roles, a group's membership) against one grant per row.
+        let mut stmt = self.conn.prepare(
+            "SELECT entitlement, count(*) FROM access_grant WHERE snapshot_id = ?1
+             GROUP BY entitlement",
+        )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
-            let key: String = r.get(0)?;
+            let key: &str = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
             let kind = key
                 .parse::<model::Entitlement>()
                 .map(|e| e.kind())
                 .unwrap_or("unknown");
-            *counts.entry(kind.to_owned()).or_insert(0) += 1;
+            let n: i64 = r.get(1)?;
+            *counts.entry(kind.to_owned()).or_insert(0) += n;
         }
         Ok(counts)
     }

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
+use serde_json::value::RawValue;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
@@ -161,11 +162,12 @@ async fn fetch_team(client: &SlackClient) -> Result<wire::Team, SlackError> {
 }
 
 /// Every user group with its members, disabled ones too; on Grid those of
-/// workspace `team_id`, which an org token must name.
+/// workspace `team_id`, which an org token must name. As Slack sent them:
+/// [`store_usergroups`] reads them.
 async fn usergroups(
     client: &SlackClient,
     team_id: Option<&str>,
-) -> Result<Vec<wire::Usergroup>, SlackError> {
+) -> Result<Vec<Box<RawValue>>, SlackError> {
     let mut params = vec![
         ("include_users", "true".to_owned()),
         ("include_disabled", "true".to_owned()),
@@ -178,6 +180,21 @@ async fn usergroups(
         .call::<wire::UsergroupsList>("usergroups.list", &params)
         .await?
         .usergroups)
+}
+
+/// Store the user groups of `team` one at a time, each with the JSON Slack
+/// sent. Returns how many listed members are not accounts of the snapshot.
+fn store_usergroups(
+    writer: &mut SnapshotWriter,
+    team: &str,
+    groups: &[Box<RawValue>],
+) -> Result<u64, Error> {
+    let mut unknown = 0;
+    for raw in groups {
+        let group: wire::Usergroup = wire::decode_raw("usergroups.list", "a user group", raw)?;
+        unknown += writer.add_usergroup(team, &group, raw.get())?;
+    }
+    Ok(unknown)
 }
 
 async fn detect_plan(
@@ -416,7 +433,7 @@ pub async fn read_into(
     tracing::debug!(users, "users stored");
     progress.stage("deriving grants");
     writer.add_workspace(&team)?;
-    let unknown = writer.add_usergroups(&team.id, &groups)?;
+    let unknown = store_usergroups(writer, &team.id, &groups)?;
     if unknown > 0 {
         tracing::warn!(
             members = unknown,
@@ -648,7 +665,7 @@ async fn read_org_into(
     }
     let mut unknown = 0;
     for (team, groups) in ids.iter().zip(&groups) {
-        unknown += writer.add_usergroups(team, groups)?;
+        unknown += store_usergroups(writer, team, groups)?;
     }
     if unknown > 0 {
         tracing::warn!(

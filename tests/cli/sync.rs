@@ -119,6 +119,19 @@ fn sync_of_sample_workspace_stores_exactly_the_expected_grants() {
         ),
         0
     );
+    // A group's JSON is kept as Slack sent it, fields slack-uar does not
+    // read included (it was once re-serialised from what it read).
+    let group: serde_json::Value = serde_json::from_str(
+        &db.query_row(
+            "SELECT raw_json FROM usergroup WHERE snapshot_id = 1 AND usergroup_id = 'S04KADMIN'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(group["created_by"], "U04K00003");
+    assert_eq!(group["prefs"], json!({"channels": [], "groups": []}));
     // The raw user JSON is kept, hostile display name included, compressed
     // where that makes it smaller.
     let raw: String = db
