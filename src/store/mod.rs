@@ -230,7 +230,13 @@ impl Store {
              PRAGMA busy_timeout = 10000;
              -- What a sync stages (the access logs' pages) goes to a
              -- temporary file, not memory.
-             PRAGMA temp_store = FILE;",
+             PRAGMA temp_store = FILE;
+             -- Small page caches, so that memory stays flat however large
+             -- the org: slack-uar reads in key order and writes in
+             -- batches, and these cost no measurable time (README,
+             -- Performance).
+             PRAGMA cache_size = -1024;
+             PRAGMA temp.cache_size = -512;",
         )?;
         store.migrate()?;
         store.recover_interrupted()?;
