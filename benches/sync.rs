@@ -6,7 +6,8 @@
 //! wall time and the sync's own CPU time (the rest is the sandbox's and the
 //! wait on it), users per second, the sync's peak memory, the grants
 //! stored, and how much the database grows when the unchanged org is stored
-//! again. Last, each is synced against Slack's per-method tier limits
+//! again, then a 10,000- and a 200,000-user workspace's peak memory side
+//! by side. Last, each is synced against Slack's per-method tier limits
 //! (`sandbox --rate-limits`, ten times Slack's pace, the client told the
 //! same minute) and the bench prints the requests answered 429 and the wall
 //! time against the floor the limits allow: the client paces itself.
@@ -92,6 +93,30 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize, rounds: usize) {
     );
 }
 
+/// Peak memory of a Business+ sync against the org's size: one sync each
+/// of a 10,000- and a 200,000-user org, and the ratio of their peaks.
+fn memory_flatness() {
+    println!("\nBusiness+ peak memory against the org's size (one sync each)");
+    let mut peaks = Vec::new();
+    for users in [10_000, 200_000] {
+        let sandbox = common::generated(users, None, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = slack_uar(&dir.path().join("bench.db"), Some(&sandbox));
+        cmd.args(["sync", "--quiet", "--format", "json"]);
+        let m = run_measured(cmd);
+        println!(
+            "{users} users: peak RSS {:.1} MiB, {:.2}s CPU",
+            m.peak_rss_kib as f64 / 1024.0,
+            m.cpu.as_secs_f64()
+        );
+        peaks.push(m.peak_rss_kib as f64);
+    }
+    println!(
+        "200,000 users' peak / 10,000 users' peak = {:.2}",
+        peaks[1] / peaks[0]
+    );
+}
+
 /// The least wall time Slack's tiers allow for these calls: methods run
 /// concurrently, so the busiest one's calls past its burst (a minute's
 /// budget) at its tier's pace.
@@ -123,6 +148,7 @@ fn main() {
             2,
         );
     }
+    memory_flatness();
     {
         let sandbox = common::generated(users, Some(workspaces), &[]);
         bench(
