@@ -1,5 +1,5 @@
--- 0005: compact account records. The user object Slack sent is kept whole
--- but compressed as SQLite Archives compress their files (a zlib stream, or
+-- 0005: compact account records and user groups. The user object, and the
+-- user group, Slack sent is kept whole but compressed as SQLite Archives compress their files (a zlib stream, or
 -- the bytes as sent where compressing saves nothing), so that `sqlite3`
 -- alone gives it back: `sqlar_uncompress(raw, raw_bytes)`. The guest's end
 -- date, which `findings` and `export` read, gets a column of its own rather
@@ -7,9 +7,13 @@
 -- sqlite3 shell's, which slack-uar defines on its connections alike. The
 -- space the old table took is free for later syncs; `VACUUM` returns it.
 --
--- SQLite cannot change a column in place, so the table is rebuilt (with
--- foreign keys off while it is: see Store::migrate) and the view that
--- names its columns is made again.
+-- A group's JSON (mostly its member list) would otherwise often pass the
+-- kilobyte at which a row of a WITHOUT ROWID table spills onto a page of
+-- its own.
+--
+-- SQLite cannot change a column in place, so the tables are rebuilt (with
+-- foreign keys off while they are: see Store::migrate) and the view that
+-- names the records' columns is made again.
 
 DROP VIEW snapshot_users;
 
@@ -55,3 +59,24 @@ SELECT su.snapshot_id, su.user_id, r.team_id, r.name, r.real_name, r.display_nam
        r.is_primary_owner, r.is_app_user, r.has_2fa, r.tz, r.updated_at,
        r.guest_expires_at, r.raw, r.raw_bytes
 FROM snapshot_user su JOIN user_record r ON r.id = su.record_id;
+
+CREATE TABLE usergroup_0005 (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshot (id) ON DELETE CASCADE,
+    usergroup_id TEXT NOT NULL,
+    team_id      TEXT,
+    handle       TEXT,
+    name         TEXT,
+    description  TEXT,
+    is_disabled  INTEGER NOT NULL,
+    raw          BLOB NOT NULL,                     -- the group as Slack sent it, sqlar-compressed
+    raw_bytes    INTEGER NOT NULL,                  -- its length uncompressed
+    PRIMARY KEY (snapshot_id, usergroup_id)
+) WITHOUT ROWID;
+
+INSERT INTO usergroup_0005
+SELECT snapshot_id, usergroup_id, team_id, handle, name, description, is_disabled,
+       sqlar_compress(CAST(raw_json AS BLOB)), length(CAST(raw_json AS BLOB))
+FROM usergroup;
+
+DROP TABLE usergroup;
+ALTER TABLE usergroup_0005 RENAME TO usergroup;

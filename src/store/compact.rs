@@ -1,4 +1,5 @@
-//! The JSON Slack sent for an account, kept whole but compact, in the form
+//! The JSON Slack sent for an account or a user group, kept whole but
+//! compact, in the form
 //! SQLite Archives give their files: a zlib stream, or the bytes as they
 //! were where compressing saves nothing, with the length uncompressed beside
 //! it. `sqlite3`'s own `sqlar_uncompress(raw, raw_bytes)` gives it back, so

@@ -473,6 +473,7 @@ mod tests {
         let path = dir.path().join("old.db");
         let guest =
             r#"{"id":"U2","is_restricted":true,"profile":{"guest_expiration_ts":1790726400}}"#;
+        let group = r#"{"id":"S1","users":["U1","U2","U1","U2","U1","U2","U1","U2","U1","U2"]}"#;
         let member = r#"{"id":"U1","profile":{"image_24":"https://a.example/U1_24.png","image_32":"https://a.example/U1_32.png"}}"#;
         {
             let conn = Connection::open(&path).unwrap();
@@ -506,6 +507,11 @@ mod tests {
                 )
                 .unwrap();
             }
+            conn.execute(
+                "INSERT INTO usergroup VALUES (1, 'S1', 'T1', 'h', 'n', 'd', 0, ?1)",
+                [group],
+            )
+            .unwrap();
         }
         let store = Store::open(&path, OpenMode::Existing).unwrap();
         let rows: Vec<(String, String, Option<i64>)> = store
@@ -536,6 +542,16 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(packed, [true, false]);
+        let (back, shrunk): (String, bool) = store
+            .conn
+            .query_row(
+                "SELECT CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT), length(raw) < raw_bytes
+                 FROM usergroup WHERE snapshot_id = 1 AND usergroup_id = 'S1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((back.as_str(), shrunk), (group, true));
         let fk: bool = store
             .conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))

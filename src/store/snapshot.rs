@@ -72,7 +72,7 @@ pub struct SnapshotWriter<'a> {
     /// Accounts that can hold grants, for user-group grants.
     /// User groups stored so far.
     groups: HashSet<String>,
-    /// Compresses the JSON of new account records.
+    /// Compresses the JSON of new account records and of user groups.
     packer: Packer,
     open: bool,
 }
@@ -325,8 +325,9 @@ impl SnapshotWriter<'_> {
         }
         let conn = &self.store.conn;
         let mut group_stmt = conn.prepare_cached(
-            "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, handle, name, description, is_disabled, raw_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, handle, name, description,
+                 is_disabled, raw, raw_bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut member_stmt = conn.prepare_cached(
             "INSERT OR IGNORE INTO usergroup_member (snapshot_id, usergroup_id, user_id) VALUES (?1, ?2, ?3)",
@@ -349,7 +350,8 @@ impl SnapshotWriter<'_> {
             g.name,
             g.description,
             g.is_disabled(),
-            raw
+            self.packer.pack(raw.as_bytes()),
+            raw.len() as i64,
         ])?;
         let mut holders: HashSet<&str> = HashSet::new();
         for u in &g.users {

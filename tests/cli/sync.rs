@@ -123,7 +123,8 @@ fn sync_of_sample_workspace_stores_exactly_the_expected_grants() {
     // read included (it was once re-serialised from what it read).
     let group: serde_json::Value = serde_json::from_str(
         &db.query_row(
-            "SELECT raw_json FROM usergroup WHERE snapshot_id = 1 AND usergroup_id = 'S04KADMIN'",
+            "SELECT CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT) FROM usergroup
+             WHERE snapshot_id = 1 AND usergroup_id = 'S04KADMIN'",
             [],
             |r| r.get::<_, String>(0),
         )
