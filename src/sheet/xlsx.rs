@@ -38,6 +38,9 @@ pub struct XlsxSheet {
 impl XlsxSheet {
     pub fn new() -> Result<XlsxSheet, XlsxError> {
         let mut workbook = Workbook::new();
+        // Excel's own level: about 30% less time to save than the default 6
+        // for a file about 5% larger (rust_xlsxwriter's performance notes).
+        workbook.set_zip_compression_level(3);
         let header = Format::new().set_bold();
         let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(SHEET_NAME)?;
