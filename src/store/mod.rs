@@ -12,6 +12,7 @@ mod snapshot;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
@@ -223,6 +224,13 @@ impl Store {
         };
         store.check_identity()?;
         register_sql_functions(&store.conn)?;
+        // One plan per statement, whatever values are bound to it. Without
+        // this SQLite re-plans a cached statement each time a parameter
+        // that held 0 or 1 is bound again (snapshot 1's id, in every
+        // lookup of its first sync): a tenth of that sync's CPU.
+        store
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         store.conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -442,6 +450,35 @@ fn open_private(path: &Path) -> std::io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::OptionalExtension;
+
+    /// A cached lookup bound again and again, as a sync's are, is planned
+    /// once: not again each time a parameter that held 1 (snapshot 1's id)
+    /// is bound anew.
+    #[test]
+    fn a_lookup_bound_again_is_not_planned_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT r.account_status FROM snapshot_user su JOIN user_record r ON r.id = su.record_id
+                 WHERE su.snapshot_id = ?1 AND su.user_id = ?2",
+            )
+            .unwrap();
+        for user in ["U1", "U2", "U3"] {
+            let found: Option<String> = stmt
+                .query_row(rusqlite::params![1, user], |r| r.get(0))
+                .optional()
+                .unwrap();
+            assert_eq!(found, None);
+        }
+        assert_eq!(
+            stmt.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "re-planned on binding"
+        );
+    }
 
     #[test]
     fn creates_private_file_and_migrates() {
