@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -340,7 +341,11 @@ impl OrgData {
     /// group per hundred users. Deterministic, so runs compare.
     pub fn generate(n: usize) -> OrgData {
         let mut org = Self::generated_without_users(n);
-        org.users = (0..n).map(|i| generated_user(org.team_id(), i)).collect();
+        let team_id = org.team_id().to_owned();
+        org.users = (0..n)
+            .into_par_iter()
+            .map(|i| generated_user(&team_id, i))
+            .collect();
         org.access_logs = generated_access_logs(&org.users);
         org
     }
@@ -438,6 +443,7 @@ impl OrgData {
         let team = |t: usize| format!("T0GENW{t:04}");
         let total = if quarter_later { n + n / 100 } else { n };
         let users: Vec<Value> = (0..total)
+            .into_par_iter()
             .map(|i| {
                 let home = team(i % w);
                 let mut u = generated_user(&home, i);
@@ -535,14 +541,16 @@ impl OrgData {
 fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
     let now = chrono::Utc::now().timestamp();
     let day = 86_400;
-    let mut out = Vec::new();
-    for (i, u) in users.iter().enumerate() {
-        if u["deleted"].as_bool().unwrap_or(false) || u["is_bot"].as_bool().unwrap_or(false) {
-            continue;
-        }
-        let last = if i % 40 == 39 { 200 } else { (i % 30) as i64 };
-        for (client, offset) in [("Slack Desktop", 0), ("Slack iOS", 2)] {
-            out.push(wire::Login {
+    let active = |(_, u): &(usize, &Value)| {
+        !(u["deleted"].as_bool().unwrap_or(false) || u["is_bot"].as_bool().unwrap_or(false))
+    };
+    let mut out: Vec<wire::Login> = users
+        .par_iter()
+        .enumerate()
+        .filter(active)
+        .flat_map_iter(|(i, u)| {
+            let last = if i % 40 == 39 { 200 } else { (i % 30) as i64 };
+            [("Slack Desktop", 0), ("Slack iOS", 2)].map(|(client, offset)| wire::Login {
                 user_id: u["id"].as_str().unwrap_or_default().to_owned(),
                 username: u["name"].as_str().map(str::to_owned),
                 // Distinct, so that paging back with `before` is exercised.
@@ -559,11 +567,11 @@ fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
                 isp: None,
                 country: Some("US".into()),
                 region: None,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     // Newest first, as Slack lists them.
-    out.sort_by_key(|l| std::cmp::Reverse(l.date_first));
+    out.par_sort_by_key(|l| std::cmp::Reverse(l.date_first));
     out
 }
 

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenSpec};
-use super::protocol::{ApiError, answer, api_error, flag, page, raw};
+use super::protocol::{ApiError, answer, api_error, flag, page};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -280,14 +280,13 @@ pub(super) fn admin_users_list(
         })
         .collect();
     let (users, next) = page(users, params, 100, 1000, false)?;
-    let users = users
-        .into_iter()
-        .map(|u| raw(&admin_user(u, team)))
-        .collect();
-    Ok(answer(wire::AdminUsersPage {
-        users,
+    let users = users.into_iter().map(|u| admin_user(u, team)).collect();
+    let mut body = answer(wire::AdminUsersPage {
+        users: Vec::new(),
         response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
-    }))
+    });
+    body["users"] = Value::Array(users);
+    Ok(body)
 }
 
 fn id_list(params: &HashMap<String, String>, name: &str) -> Vec<String> {

@@ -73,7 +73,10 @@ pub fn page<T>(
 }
 
 /// An answer serialised through the client's wire type: the sandbox sends
-/// what the client reads, so the two cannot drift apart unnoticed.
+/// what the client reads, so the two cannot drift apart unnoticed. A page
+/// whose wire type keeps its items raw is answered empty and its items set
+/// after, as values: through the raw type each would be printed and parsed
+/// again, most of the sandbox's work in a large sync.
 pub fn answer<T: Serialize>(body: T) -> Value {
     serde_json::to_value(body).expect("wire types serialise")
 }

@@ -100,18 +100,20 @@ pub(super) fn users_list(
     };
     let members = page
         .iter()
-        .map(|u| raw(&strip_email_unless_scoped(grid::public_view(u), token)))
+        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
         .collect();
     let next = if end < total {
         encode_cursor(end)
     } else {
         String::new()
     };
-    Ok(answer(wire::UsersPage {
-        members,
+    let mut body = answer(wire::UsersPage {
+        members: Vec::new(),
         cache_ts: Some(1_700_000_000),
         response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
-    }))
+    });
+    body["members"] = Value::Array(members);
+    Ok(body)
 }
 
 pub(super) fn users_info(
