@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use slack_uar::slack::tiers::{calls_per_minute, rate_limit_tier};
 
-use common::{Sandbox, db_size, run_measured, slack_uar, users_from_env, workspaces_from_env};
+use common::{
+    Sandbox, db_size, process_cpu, run_measured, slack_uar, users_from_env, workspaces_from_env,
+};
 
 fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
@@ -33,13 +35,19 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize, rounds: usize) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     println!("\n{title}");
+    println!(
+        "  the sandbox started in {:.2}s",
+        sandbox.started_in.as_secs_f64()
+    );
     let mut sizes = Vec::new();
     for round in 1..=rounds {
         let before = sandbox.calls();
+        let sandbox_cpu = process_cpu(sandbox.child.id());
         let mut cmd = slack_uar(&db, Some(sandbox));
         cmd.args(["sync", "--quiet", "--format", "json", "--label"])
             .arg(format!("bench {round}"));
         let m = run_measured(cmd);
+        let sandbox_cpu = process_cpu(sandbox.child.id()) - sandbox_cpu;
         let calls: BTreeMap<String, u64> = sandbox
             .calls()
             .into_iter()
@@ -68,6 +76,11 @@ fn bench(title: &str, sandbox: &Sandbox, users: usize, rounds: usize) {
             mib(sizes[round - 1]),
         );
         println!("  {total} API calls: {calls:?}");
+        println!(
+            "  the sandbox's CPU serving them: {:.2}s ({:.2} of the sync's)",
+            sandbox_cpu.as_secs_f64(),
+            sandbox_cpu.as_secs_f64() / m.cpu.as_secs_f64()
+        );
         let limited = sandbox.rate_limited();
         if sandbox.rate_minute_ms != "1" {
             let minute_ms: u64 = sandbox.rate_minute_ms.parse().unwrap();

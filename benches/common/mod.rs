@@ -62,6 +62,21 @@ pub fn run_measured(mut cmd: Command) -> Measured {
     }
 }
 
+/// User plus system CPU time a running process (the sandbox) has used so
+/// far, from Linux's `/proc/PID/stat`.
+pub fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // After the command's name in parentheses: state is field 3, utime 14
+    // and stime 15, in clock ticks.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Duration::from_secs_f64(ticks as f64 / per_second)
+}
+
 pub fn db_size(db: &Path) -> u64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")

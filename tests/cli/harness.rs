@@ -20,7 +20,10 @@ pub fn sample_data(name: &str) -> PathBuf {
 
 /// A sandbox process; killed when dropped.
 pub struct Sandbox {
-    child: Child,
+    pub child: Child,
+    /// From spawning the process to its printing its addresses.
+    #[allow(dead_code)] // read by the benchmarks
+    pub started_in: Duration,
     _stdout: BufReader<ChildStdout>,
     pub api_url: String,
     pub scim_url: String,
@@ -35,6 +38,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// `slack-uar sandbox` with these extra arguments.
     pub fn start(args: &[&str]) -> Sandbox {
+        let spawned = Instant::now();
         let mut child = Command::new(BIN)
             .args(["sandbox", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -65,6 +69,7 @@ impl Sandbox {
         };
         Sandbox {
             child,
+            started_in: spawned.elapsed(),
             _stdout: stdout,
             scim_url: values["scim_url"].clone(),
             token: values["token"].clone(),
