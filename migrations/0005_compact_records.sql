@@ -1,7 +1,8 @@
 -- 0005: compact account records and user groups. The user object, and the
--- user group, Slack sent is kept whole but compressed as SQLite Archives compress their files (a zlib stream, or
--- the bytes as sent where compressing saves nothing), so that `sqlite3`
--- alone gives it back: `sqlar_uncompress(raw, raw_bytes)`. The guest's end
+-- user group, Slack sent is kept whole but compressed as SQLite Archives
+-- compress their files (a zlib stream, or the bytes as sent where
+-- compressing saves nothing), so that `sqlite3` alone gives it back:
+-- `sqlar_uncompress(raw, raw_bytes)`. The guest's end
 -- date, which `findings` and `export` read, gets a column of its own rather
 -- than being parsed out of the JSON on every read. `sqlar_compress` is the
 -- sqlite3 shell's, which slack-uar defines on its connections alike. The
