@@ -250,8 +250,9 @@ impl OrgData {
         &mut self.users[at]
     }
 
-    /// The user `id`, found by index rather than by scanning.
-    pub fn user(&self, id: &str) -> Option<&Value> {
+    /// Where the user `id` is in `users`, found by index rather than by
+    /// scanning.
+    pub fn position(&self, id: &str) -> Option<usize> {
         let positions = self.user_positions.get_or_init(|| {
             self.users
                 .iter()
@@ -259,7 +260,12 @@ impl OrgData {
                 .filter_map(|(i, u)| Some((u["id"].as_str()?.to_owned(), i)))
                 .collect()
         });
-        positions.get(id).map(|&i| &self.users[i])
+        positions.get(id).copied()
+    }
+
+    /// The user `id`.
+    pub fn user(&self, id: &str) -> Option<&Value> {
+        self.position(id).map(|i| &self.users[i])
     }
 
     pub fn team_id(&self) -> &str {

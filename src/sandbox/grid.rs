@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenSpec};
-use super::protocol::{ApiError, answer, api_error, flag, page};
+use super::protocol::{ApiError, answer, answer_page, api_error, flag, page};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -281,12 +281,14 @@ pub(super) fn admin_users_list(
         .collect();
     let (users, next) = page(users, params, 100, 1000, false)?;
     let users = users.into_iter().map(|u| admin_user(u, team)).collect();
-    let mut body = answer(wire::AdminUsersPage {
-        users: Vec::new(),
-        response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
-    });
-    body["users"] = Value::Array(users);
-    Ok(body)
+    Ok(answer_page(
+        wire::AdminUsersPage {
+            users: Vec::new(),
+            response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
+        },
+        "users",
+        users,
+    ))
 }
 
 fn id_list(params: &HashMap<String, String>, name: &str) -> Vec<String> {
@@ -352,10 +354,7 @@ pub(super) fn admin_roles_remove_assignments(
     {
         return Err(api_error("invalid_role_id"));
     }
-    if !users
-        .iter()
-        .any(|u| org.users.iter().any(|x| x["id"] == u.as_str()))
-    {
+    if !users.iter().any(|u| org.user(u).is_some()) {
         return Err(api_error("no_valid_users"));
     }
     org.role_assignments.retain(|a| {
@@ -383,9 +382,8 @@ fn admin_target(
         return Err(api_error("team_not_found"));
     }
     let at = org
-        .users
-        .iter()
-        .position(|u| u["id"] == user.as_str() && teams_of(u).contains(&team.as_str()))
+        .position(user)
+        .filter(|&at| teams_of(&org.users[at]).contains(&team.as_str()))
         .ok_or_else(|| api_error("user_not_found"))?;
     let u = &org.users[at];
     if role_in(u, team) == Some(Role::PrimaryOwner) || org_role(u) == Some(Role::PrimaryOwner) {

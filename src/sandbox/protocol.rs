@@ -73,12 +73,19 @@ pub fn page<T>(
 }
 
 /// An answer serialised through the client's wire type: the sandbox sends
-/// what the client reads, so the two cannot drift apart unnoticed. A page
-/// whose wire type keeps its items raw is answered empty and its items set
-/// after, as values: through the raw type each would be printed and parsed
-/// again, most of the sandbox's work in a large sync.
+/// what the client reads, so the two cannot drift apart unnoticed.
 pub fn answer<T: Serialize>(body: T) -> Value {
     serde_json::to_value(body).expect("wire types serialise")
+}
+
+/// [`answer`] of a page whose wire type keeps its items raw, given with no
+/// items: `items` go in under `key` as they are. Through the raw type each
+/// would be printed and parsed again, most of the sandbox's work in a large
+/// sync.
+pub fn answer_page<T: Serialize>(empty: T, key: &str, items: Vec<Value>) -> Value {
+    let mut body = answer(empty);
+    body[key] = Value::Array(items);
+    body
 }
 
 /// A boolean argument: `true` or `1`, as Slack accepts.

@@ -586,9 +586,7 @@ async fn scim_prelude(shared: &Shared, name: &str, headers: &HeaderMap) -> Optio
 }
 
 fn user_index(org: &OrgData, id: &str) -> Result<usize, ScimFailure> {
-    org.users
-        .iter()
-        .position(|u| u["id"] == id)
+    org.position(id)
         .ok_or(ScimFailure(StatusCode::NOT_FOUND, "user_not_found"))
 }
 

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::data::{OrgData, TokenKind, TokenSpec};
 use super::grid;
-use super::protocol::{ApiError, answer, api_error, decode_cursor, encode_cursor, flag, raw};
+use super::protocol::{
+    ApiError, answer, answer_page, api_error, decode_cursor, encode_cursor, flag, raw,
+};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -107,13 +109,15 @@ pub(super) fn users_list(
     } else {
         String::new()
     };
-    let mut body = answer(wire::UsersPage {
-        members: Vec::new(),
-        cache_ts: Some(1_700_000_000),
-        response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
-    });
-    body["members"] = Value::Array(members);
-    Ok(body)
+    Ok(answer_page(
+        wire::UsersPage {
+            members: Vec::new(),
+            cache_ts: Some(1_700_000_000),
+            response_metadata: Some(wire::ResponseMetadata { next_cursor: next }),
+        },
+        "members",
+        members,
+    ))
 }
 
 pub(super) fn users_info(
@@ -216,8 +220,7 @@ pub(super) fn usergroups_users_update(
     if users.is_empty() {
         return Err(api_error("no_users_provided"));
     }
-    let known = |id: &String| org.users.iter().any(|u| u["id"] == id.as_str());
-    if !users.iter().all(known) {
+    if !users.iter().all(|u| org.user(u).is_some()) {
         return Err(api_error("invalid_users"));
     }
     let g = &mut org.usergroups[at];
