@@ -65,11 +65,15 @@ pub enum AccessLogCoverage {
     NotRead { reason: String },
 }
 
+/// Where a sync stages the access logs' pages, each account's latest
+/// access on each: a temporary table, on disk (`temp_store = FILE`).
+const ACCESS_SEEN: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)";
+
 pub struct SnapshotWriter<'a> {
     store: &'a mut Store,
     id: i64,
     _lock: WriterLock,
-    /// Accounts that can hold grants, for user-group grants.
     /// User groups stored so far.
     groups: HashSet<String>,
     /// Compresses the JSON of new account records and of user groups.
@@ -389,9 +393,7 @@ impl SnapshotWriter<'_> {
         last: &std::collections::HashMap<&str, i64>,
     ) -> Result<(), StoreError> {
         let conn = &self.store.conn;
-        conn.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)",
-        )?;
+        conn.execute_batch(ACCESS_SEEN)?;
         let mut stmt =
             conn.prepare_cached("INSERT INTO temp.access_seen (user_id, seen) VALUES (?1, ?2)")?;
         for (user, at) in last {
@@ -403,9 +405,7 @@ impl SnapshotWriter<'_> {
     /// Store each account's latest access from the pages added.
     pub fn finish_last_access(&mut self) -> Result<(), StoreError> {
         let conn = &self.store.conn;
-        conn.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)",
-        )?;
+        conn.execute_batch(ACCESS_SEEN)?;
         conn.execute(
             "INSERT INTO last_access (snapshot_id, user_id, last_access)
              SELECT ?1, user_id, max(seen) FROM temp.access_seen GROUP BY user_id",
