@@ -501,6 +501,75 @@ mod tests {
         Store::open(&path, OpenMode::Existing).unwrap();
     }
 
+    /// A database as slack-uar wrote it before 0005 (schema 4), with one
+    /// complete snapshot.
+    fn schema_4_with_a_snapshot(path: &Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+            .unwrap();
+        for (_, sql) in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 4").unwrap();
+        conn.execute(
+            "INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url,
+                 scim_url, tool_version)
+             VALUES (1, 'complete', 't', 't', 'pro', 'a', 's', '0')",
+            [],
+        )
+        .unwrap();
+        conn
+    }
+
+    /// A migration that would leave a reference broken (here one broken
+    /// before it, which the check after it finds) is rolled back whole:
+    /// the file stays at its version, and the error says how to list them.
+    #[test]
+    fn a_migration_leaving_broken_references_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = schema_4_with_a_snapshot(&path);
+            // Record 9 is no one.
+            conn.execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 INSERT INTO snapshot_user VALUES (1, 'U9', 9);",
+            )
+            .unwrap();
+        }
+        let Err(err) = Store::open(&path, OpenMode::Existing) else {
+            panic!("a database with a broken reference was migrated");
+        };
+        assert!(
+            matches!(
+                err,
+                StoreError::BrokenReferences {
+                    migration: "0005_compact_records",
+                    rows: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("PRAGMA foreign_key_check"),
+            "{err}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 4);
+        let raw_json: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('user_record') WHERE name = 'raw_json'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(raw_json, 1, "the old table is still there");
+    }
+
     /// A database of schema 4, whose records kept their JSON as text, is
     /// rebuilt by 0005: every record and reference kept, the JSON given back
     /// whole by `sqlar_uncompress`, the guest's end date in its column.
@@ -513,20 +582,7 @@ mod tests {
         let group = r#"{"id":"S1","users":["U1","U2","U1","U2","U1","U2","U1","U2","U1","U2"]}"#;
         let member = r#"{"id":"U1","profile":{"image_24":"https://a.example/U1_24.png","image_32":"https://a.example/U1_32.png"}}"#;
         {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
-                .unwrap();
-            for (_, sql) in &MIGRATIONS[..4] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch("PRAGMA user_version = 4").unwrap();
-            conn.execute(
-                "INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url,
-                     scim_url, tool_version)
-                 VALUES (1, 'complete', 't', 't', 'pro', 'a', 's', '0')",
-                [],
-            )
-            .unwrap();
+            let conn = schema_4_with_a_snapshot(&path);
             for (id, user, kind, raw) in [
                 (1, "U1", "member", member),
                 (2, "U2", "multi_channel_guest", guest),
