@@ -232,16 +232,15 @@ const EQUIVALENT_QUERY: &str = "SELECT g.user_id, g.entitlement, g.workspace_id,
     u.real_name, u.display_name, u.email, u.title, u.account_type, u.account_status, u.has_2fa,
     u.updated_at,
     CASE WHEN u.account_type LIKE '%guest' THEN u.guest_expires_at END,
-    bg.user_id IS NOT NULL, b.name, b.real_name, b.display_name, b.email, b.title,
+    bg.set_id IS NOT NULL, b.name, b.real_name, b.display_name, b.email, b.title,
     b.account_type, b.account_status, b.has_2fa
 FROM snapshot_grants g
 JOIN snapshot_user su ON su.snapshot_id = g.snapshot_id AND su.user_id = g.user_id
 JOIN user_record u ON u.id = su.record_id
 LEFT JOIN workspace w ON w.snapshot_id = g.snapshot_id AND w.team_id = g.workspace_id
-LEFT JOIN access_grant bg ON bg.snapshot_id = 1 AND bg.user_id = g.user_id
-                         AND bg.entitlement = g.entitlement
 LEFT JOIN snapshot_user bsu ON bsu.snapshot_id = 1 AND bsu.user_id = g.user_id
 LEFT JOIN user_record b ON b.id = bsu.record_id
+LEFT JOIN grant_set_entry bg ON bg.set_id = bsu.grant_set_id AND bg.entitlement = g.entitlement
 WHERE g.snapshot_id = 2
 ORDER BY g.workspace_id, g.privileged DESC, lower(coalesce(u.real_name, u.name, g.user_id)),
          g.user_id, g.entitlement";

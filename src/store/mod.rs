@@ -4,6 +4,7 @@
 //! that lets only one sync (or apply) write at a time.
 
 mod compact;
+mod grant_sets;
 mod journal;
 mod query;
 mod records;
@@ -50,6 +51,23 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_compact_records",
         include_str!("../../migrations/0005_compact_records.sql"),
     ),
+    (
+        "0006_grant_sets",
+        include_str!("../../migrations/0006_grant_sets.sql"),
+    ),
+];
+
+/// What a migration may reshape but never lose: the rows of these, counted
+/// before and after each migration where they exist before it.
+const KEPT_ROWS: &[&str] = &[
+    "snapshot",
+    "snapshot_user",
+    "user_record",
+    "usergroup",
+    "usergroup_member",
+    "access_grant",
+    "last_access",
+    "revocation",
 ];
 
 #[derive(Debug, Error)]
@@ -108,6 +126,19 @@ pub enum StoreError {
         path: PathBuf,
         migration: &'static str,
         rows: i64,
+    },
+
+    #[error(
+        "the migration {migration} would have left {after} of the {before} rows of `{table}` in \
+         {path}, so it was rolled back and the file is as it was: restore it from a backup, or \
+         keep reading it with the slack-uar that wrote it"
+    )]
+    LostRows {
+        path: PathBuf,
+        migration: &'static str,
+        table: &'static str,
+        before: i64,
+        after: i64,
     },
 
     #[error(
@@ -172,7 +203,8 @@ impl From<rusqlite::Error> for StoreError {
 /// own: `sqlar_uncompress(raw, raw_bytes)`, as the `sqlite3` shell defines
 /// it, which gives back the JSON of an account record.
 pub fn register_sql_functions(conn: &Connection) -> rusqlite::Result<()> {
-    compact::register(conn)
+    compact::register(conn)?;
+    grant_sets::register(conn)
 }
 
 /// Whether opening may create a new database.
@@ -318,7 +350,21 @@ impl Store {
                 continue;
             }
             tracing::info!(migration = name, "migrating database");
+            let before = kept_rows(&tx)?;
             tx.execute_batch(sql)?;
+            for (table, before) in before {
+                let after: i64 =
+                    tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+                if after != before {
+                    return Err(StoreError::LostRows {
+                        path: self.path.clone(),
+                        migration: name,
+                        table,
+                        before,
+                        after,
+                    });
+                }
+            }
             let broken: i64 =
                 tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                     r.get(0)
@@ -395,6 +441,23 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The rows of each [`KEPT_ROWS`] table or view the file has.
+fn kept_rows(conn: &Connection) -> Result<Vec<(&'static str, i64)>, StoreError> {
+    let mut counts = Vec::new();
+    for &table in KEPT_ROWS {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1 AND type IN ('table', 'view')",
+            [table],
+            |r| r.get(0),
+        )?;
+        if exists {
+            let n = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            counts.push((table, n));
+        }
+    }
+    Ok(counts)
 }
 
 /// The database holds email addresses: one that others can read (made by
@@ -501,16 +564,18 @@ mod tests {
         Store::open(&path, OpenMode::Existing).unwrap();
     }
 
-    /// A database as slack-uar wrote it before 0005 (schema 4), with one
+    /// A database as slack-uar wrote it at schema `version`, with one
     /// complete snapshot.
-    fn schema_4_with_a_snapshot(path: &Path) -> Connection {
+    fn schema_with_a_snapshot(path: &Path, version: usize) -> Connection {
         let conn = Connection::open(path).unwrap();
+        register_sql_functions(&conn).unwrap();
         conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
             .unwrap();
-        for (_, sql) in &MIGRATIONS[..4] {
+        for (_, sql) in &MIGRATIONS[..version] {
             conn.execute_batch(sql).unwrap();
         }
-        conn.execute_batch("PRAGMA user_version = 4").unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+            .unwrap();
         conn.execute(
             "INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url,
                  scim_url, tool_version)
@@ -519,6 +584,192 @@ mod tests {
         )
         .unwrap();
         conn
+    }
+
+    /// Before 0005 (schema 4).
+    fn schema_4_with_a_snapshot(path: &Path) -> Connection {
+        schema_with_a_snapshot(path, 4)
+    }
+
+    /// Schema 5 (before grant sets), with accounts U1 and U2 in snapshots
+    /// 1 and 2, holding `grants` (user, entitlement, workspace) in both.
+    fn schema_5_with_grants(path: &Path, grants: &[(&str, &str, Option<&str>)]) -> Connection {
+        let conn = schema_with_a_snapshot(path, 5);
+        conn.execute_batch(
+            "INSERT INTO snapshot (id, status, started_at, finished_at, plan, api_url,
+                 scim_url, tool_version)
+             VALUES (2, 'complete', 't', 't', 'pro', 'a', 's', '0');",
+        )
+        .unwrap();
+        for (id, user) in [(1, "U1"), (2, "U2")] {
+            let raw = format!(r#"{{"id":"{user}","team_id":"T1","name":"{user}"}}"#);
+            conn.execute(
+                "INSERT INTO user_record (id, sha256, user_id, team_id, name, account_type,
+                     account_status, is_admin, is_owner, is_primary_owner, is_app_user, raw,
+                     raw_bytes)
+                 VALUES (?1, ?2, ?3, 'T1', ?3, 'member', 'active', 0, 0, 0, 0, ?4, ?5)",
+                rusqlite::params![id, vec![id as u8; 32], user, raw, raw.len() as i64],
+            )
+            .unwrap();
+            for snapshot in [1, 2] {
+                conn.execute(
+                    "INSERT INTO snapshot_user VALUES (?1, ?2, ?3)",
+                    rusqlite::params![snapshot, user, id],
+                )
+                .unwrap();
+            }
+        }
+        for snapshot in [1, 2] {
+            for (user, entitlement, workspace) in grants {
+                conn.execute(
+                    "INSERT INTO access_grant VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![snapshot, user, entitlement, workspace],
+                )
+                .unwrap();
+            }
+        }
+        conn
+    }
+
+    fn all_grants(conn: &Connection) -> Vec<(i64, String, String, Option<String>)> {
+        conn.prepare("SELECT * FROM access_grant ORDER BY snapshot_id, user_id, entitlement")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// 0006 turns each account's grants into a set shared by every
+    /// account and snapshot holding the same, and `access_grant` reads as
+    /// the table did; a later sync holding the same grants shares the set
+    /// the migration made.
+    #[test]
+    fn grants_written_before_0006_become_shared_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let before = {
+            let conn = schema_5_with_grants(
+                &path,
+                &[
+                    ("U1", "workspace:T1:member", Some("T1")),
+                    ("U2", "workspace:T1:member", Some("T1")),
+                    ("U2", "workspace:T1:admin", Some("T1")),
+                    ("U2", "org_role:E1:Rl0A", None),
+                ],
+            );
+            all_grants(&conn)
+        };
+        assert_eq!(before.len(), 8);
+        let mut store = Store::open(&path, OpenMode::Existing).unwrap();
+        assert_eq!(all_grants(&store.conn), before);
+        let sets: Vec<(i64, String, i64)> = store
+            .conn
+            .prepare(
+                "SELECT snapshot_id, user_id, grant_set_id FROM snapshot_user
+                 ORDER BY snapshot_id, user_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            sets,
+            [
+                (1, "U1".into(), 1),
+                (1, "U2".into(), 2),
+                (2, "U1".into(), 1),
+                (2, "U2".into(), 2),
+            ]
+        );
+        let entries: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM grant_set_entry", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(entries, 4);
+
+        // A sync seeing U1 as it was holds the set the migration made.
+        let lock = store.lock_writer().unwrap();
+        let raw = r#"{"id":"U1","team_id":"T1","name":"U1"}"#;
+        let mut writer = store
+            .begin_snapshot(
+                snapshot::NewSnapshot {
+                    label: None,
+                    api_url: "a".into(),
+                    scim_url: "s".into(),
+                },
+                lock,
+            )
+            .unwrap();
+        writer
+            .add_users(
+                "T1",
+                &[snapshot::UserRow {
+                    user: serde_json::from_str(raw).unwrap(),
+                    raw,
+                }],
+            )
+            .unwrap();
+        let id = writer
+            .complete(snapshot::Completion {
+                plan: crate::domain::model::Plan::Pro,
+                plan_evidence: String::new(),
+                api_calls: 0,
+                api_calls_by_method: Default::default(),
+                token_user_id: None,
+                token_team_id: None,
+                enterprise_id: None,
+                workspace_source: "team.info".into(),
+                coverage_note: None,
+                access_logs: snapshot::AccessLogCoverage::NotRead { reason: "-".into() },
+            })
+            .unwrap();
+        let (set, sets): (i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT grant_set_id, (SELECT count(*) FROM grant_set) FROM snapshot_user
+                 WHERE snapshot_id = ?1 AND user_id = 'U1'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((set, sets), (1, 2));
+    }
+
+    /// Grants of an account the snapshot does not list could not join a
+    /// set: 0006 is rolled back rather than lose them.
+    #[test]
+    fn a_migration_that_would_lose_grants_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        schema_5_with_grants(&path, &[("U9", "workspace:T1:member", Some("T1"))]);
+        let Err(err) = Store::open(&path, OpenMode::Existing) else {
+            panic!("grants of no account were migrated away");
+        };
+        assert!(
+            matches!(
+                err,
+                StoreError::LostRows {
+                    migration: "0006_grant_sets",
+                    table: "access_grant",
+                    before: 2,
+                    after: 0,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let (version, grants): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM access_grant)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((version, grants), (5, 2));
     }
 
     /// A migration that would leave a reference broken (here one broken

@@ -291,7 +291,7 @@ impl Store {
             .prepare(&format!(
                 "SELECT g.user_id, g.entitlement, g.workspace_id, w.name,
                         u.{facts_u}, u.updated_at, {expiry},
-                        bg.user_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b},
+                        bg.set_id IS NOT NULL, b.id IS NOT NULL, b.{facts_b},
                         -- A Grid account's role flags are the org's: the
                         -- roster is read without a workspace.
                         CASE WHEN (SELECT plan FROM snapshot WHERE id = ?1) = 'grid' THEN
@@ -303,10 +303,13 @@ impl Store {
                  JOIN snapshot_user su ON su.snapshot_id = g.snapshot_id AND su.user_id = g.user_id
                  JOIN user_record u ON u.id = su.record_id
                  LEFT JOIN workspace w ON w.snapshot_id = g.snapshot_id AND w.team_id = g.workspace_id
-                 LEFT JOIN access_grant bg ON bg.snapshot_id = ?2 AND bg.user_id = g.user_id
-                                          AND bg.entitlement = g.entitlement
                  LEFT JOIN snapshot_user bsu ON bsu.snapshot_id = ?2 AND bsu.user_id = g.user_id
                  LEFT JOIN user_record b ON b.id = bsu.record_id
+                 -- The baseline's grant, in the account's set there: the
+                 -- view access_grant, on the right of a LEFT JOIN, would
+                 -- be materialized whole.
+                 LEFT JOIN grant_set_entry bg ON bg.set_id = bsu.grant_set_id
+                                             AND bg.entitlement = g.entitlement
                  WHERE g.snapshot_id = ?1
                  ORDER BY g.workspace_id, g.privileged DESC,
                           lower(coalesce(u.real_name, u.name, g.user_id)), g.user_id, g.entitlement",

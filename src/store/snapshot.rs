@@ -16,6 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::compact::Packer;
+use super::grant_sets::SetDigest;
 use super::{Store, StoreError, WriterLock};
 use crate::domain::model::{self, Account, Grant, Plan};
 use crate::slack::wire;
@@ -65,6 +66,27 @@ pub enum AccessLogCoverage {
     NotRead { reason: String },
 }
 
+/// Where a sync stages the snapshot's accounts and the grants it reads, on
+/// disk (`temp_store = FILE`), until [`SnapshotWriter::complete`] stores
+/// each account with its set of grants, in key order. An account is staged
+/// with its record and whether it can hold grants; a grant once per account
+/// and entitlement (the first read of the two wins).
+const STAGES: &str = "DROP TABLE IF EXISTS temp.account_stage;
+     DROP TABLE IF EXISTS temp.grant_stage;
+     CREATE TEMP TABLE account_stage (
+         user_id   TEXT NOT NULL PRIMARY KEY,
+         record_id INTEGER NOT NULL,
+         holds     INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TEMP TABLE grant_stage (
+         user_id      TEXT NOT NULL,
+         entitlement  TEXT NOT NULL,
+         workspace_id TEXT,
+         PRIMARY KEY (user_id, entitlement)
+     ) WITHOUT ROWID;";
+
+const STAGE_GRANT: &str = "INSERT OR IGNORE INTO temp.grant_stage (user_id, entitlement, workspace_id) VALUES (?1, ?2, ?3)";
+
 /// Where a sync stages the access logs' pages, each account's latest
 /// access on each: a temporary table, on disk (`temp_store = FILE`).
 const ACCESS_SEEN: &str =
@@ -104,6 +126,7 @@ impl Store {
         )?;
         let id = self.conn.last_insert_rowid();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.execute_batch(STAGES)?;
         Ok(SnapshotWriter {
             store: self,
             id,
@@ -183,12 +206,9 @@ impl SnapshotWriter<'_> {
                      ?18, ?19, ?20)",
         )?;
         let mut member = conn.prepare_cached(
-            "INSERT INTO snapshot_user (snapshot_id, user_id, record_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO temp.account_stage (user_id, record_id, holds) VALUES (?1, ?2, ?3)",
         )?;
-        let mut grant = conn.prepare_cached(
-            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut grant = conn.prepare_cached(STAGE_GRANT)?;
         for row in rows {
             let account = &row.account;
             let raw = row.raw;
@@ -232,7 +252,7 @@ impl SnapshotWriter<'_> {
                     conn.last_insert_rowid()
                 }
             };
-            match member.execute(params![self.id, account.user_id, record_id]) {
+            match member.execute(params![account.user_id, record_id, account.holds_grants()]) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
@@ -245,7 +265,6 @@ impl SnapshotWriter<'_> {
             if account.holds_grants() {
                 for g in &row.grants {
                     grant.execute(params![
-                        self.id,
                         g.user_id,
                         g.entitlement.to_string(),
                         g.workspace_id
@@ -263,12 +282,8 @@ impl SnapshotWriter<'_> {
         Ok(self
             .store
             .conn
-            .prepare_cached(
-                "SELECT r.account_status != 'deactivated'
-                 FROM snapshot_user su JOIN user_record r ON r.id = su.record_id
-                 WHERE su.snapshot_id = ?1 AND su.user_id = ?2",
-            )?
-            .query_row(params![self.id, user_id], |r| r.get(0))
+            .prepare_cached("SELECT holds FROM temp.account_stage WHERE user_id = ?1")?
+            .query_row([user_id], |r| r.get(0))
             .optional()?)
     }
 
@@ -276,10 +291,7 @@ impl SnapshotWriter<'_> {
     /// roles). Grants of accounts that cannot hold any are dropped; call
     /// after all accounts. Returns how many were dropped.
     pub fn add_grants(&mut self, grants: &[Grant]) -> Result<u64, StoreError> {
-        let mut stmt = self.store.conn.prepare_cached(
-            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut stmt = self.store.conn.prepare_cached(STAGE_GRANT)?;
         let mut dropped = 0;
         for g in grants {
             if self.holder(&g.user_id)? != Some(true) {
@@ -287,7 +299,6 @@ impl SnapshotWriter<'_> {
                 continue;
             }
             stmt.execute(params![
-                self.id,
                 g.user_id,
                 g.entitlement.to_string(),
                 g.workspace_id
@@ -336,10 +347,7 @@ impl SnapshotWriter<'_> {
         let mut member_stmt = conn.prepare_cached(
             "INSERT OR IGNORE INTO usergroup_member (snapshot_id, usergroup_id, user_id) VALUES (?1, ?2, ?3)",
         )?;
-        let mut grant_stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO access_grant (snapshot_id, user_id, entitlement, workspace_id)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut grant_stmt = conn.prepare_cached(STAGE_GRANT)?;
         let mut unknown = 0;
         let team = g
             .team_id
@@ -375,7 +383,6 @@ impl SnapshotWriter<'_> {
             holders.contains(u)
         }) {
             grant_stmt.execute(params![
-                self.id,
                 grant.user_id,
                 grant.entitlement.to_string(),
                 grant.workspace_id
@@ -422,8 +429,57 @@ impl SnapshotWriter<'_> {
         Ok(())
     }
 
+    /// Store the staged accounts, in key order, each with its set of the
+    /// staged grants: a set stored before (by this snapshot or another) is
+    /// shared, a new one is stored with its entries. One account's grants
+    /// are in memory at a time.
+    fn store_accounts(&mut self) -> Result<(), StoreError> {
+        let conn = &self.store.conn;
+        let mut staged = conn.prepare(
+            "SELECT a.user_id, a.record_id, g.entitlement, g.workspace_id
+             FROM temp.account_stage a LEFT JOIN temp.grant_stage g ON g.user_id = a.user_id
+             ORDER BY a.user_id, g.entitlement",
+        )?;
+        let mut sets = SetWriter {
+            find: conn.prepare_cached("SELECT id FROM grant_set WHERE sha256 = ?1")?,
+            new: conn.prepare_cached("INSERT INTO grant_set (sha256) VALUES (?1)")?,
+            entry: conn.prepare_cached(
+                "INSERT INTO grant_set_entry (set_id, entitlement, workspace_id) VALUES (?1, ?2, ?3)",
+            )?,
+            account: conn.prepare_cached(
+                "INSERT INTO snapshot_user (snapshot_id, user_id, record_id, grant_set_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            conn,
+            snapshot: self.id,
+        };
+        let mut holder: Option<(String, i64)> = None;
+        let mut entries: Vec<(String, Option<String>)> = Vec::new();
+        let mut rows = staged.query([])?;
+        while let Some(r) = rows.next()? {
+            let user: &str = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            if holder.as_ref().is_none_or(|(h, _)| h != user) {
+                if let Some((h, record)) = &holder {
+                    sets.store(h, *record, &entries)?;
+                }
+                holder = Some((user.to_owned(), r.get(1)?));
+                entries.clear();
+            }
+            if let Some(entitlement) = r.get::<_, Option<String>>(2)? {
+                entries.push((entitlement, r.get(3)?));
+            }
+        }
+        if let Some((h, record)) = &holder {
+            sets.store(h, *record, &entries)?;
+        }
+        drop(rows);
+        conn.execute_batch("DROP TABLE temp.account_stage; DROP TABLE temp.grant_stage;")?;
+        Ok(())
+    }
+
     /// Mark the snapshot complete and commit everything.
     pub fn complete(mut self, done: Completion) -> Result<i64, StoreError> {
+        self.store_accounts()?;
         let by_method = serde_json::to_string(&done.api_calls_by_method).expect("a map serializes");
         let n = self.store.conn.execute(
             "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,
@@ -480,6 +536,59 @@ impl SnapshotWriter<'_> {
             params![self.id, now_rfc3339(), reason, api_calls as i64],
         )?;
         Ok(())
+    }
+}
+
+/// Stores accounts with their grant sets.
+struct SetWriter<'c> {
+    conn: &'c rusqlite::Connection,
+    snapshot: i64,
+    find: rusqlite::CachedStatement<'c>,
+    new: rusqlite::CachedStatement<'c>,
+    entry: rusqlite::CachedStatement<'c>,
+    account: rusqlite::CachedStatement<'c>,
+}
+
+impl SetWriter<'_> {
+    /// Store `user`'s account, of `record`, with the set of `entries` (in
+    /// entitlement order; none: no set), storing the set if it is new.
+    fn store(
+        &mut self,
+        user: &str,
+        record: i64,
+        entries: &[(String, Option<String>)],
+    ) -> Result<(), StoreError> {
+        let set = if entries.is_empty() {
+            None
+        } else {
+            Some(self.set(entries)?)
+        };
+        self.account
+            .execute(params![self.snapshot, user, record, set])?;
+        Ok(())
+    }
+
+    fn set(&mut self, entries: &[(String, Option<String>)]) -> Result<i64, StoreError> {
+        let mut digest = SetDigest::default();
+        for (entitlement, workspace) in entries {
+            digest
+                .add(entitlement, workspace.as_deref())
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        }
+        let digest = digest.finish();
+        if let Some(id) = self
+            .find
+            .query_row([digest.as_slice()], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(id);
+        }
+        self.new.execute([digest.as_slice()])?;
+        let id = self.conn.last_insert_rowid();
+        for (entitlement, workspace) in entries {
+            self.entry.execute(params![id, entitlement, workspace])?;
+        }
+        Ok(id)
     }
 }
 

@@ -528,19 +528,42 @@ fn ctrl_c_fails_the_snapshot_cleanly() {
 }
 
 #[test]
-fn an_unchanged_org_stores_no_second_copy_of_its_users() {
+fn an_unchanged_org_stores_no_second_copy_of_its_users_or_grants() {
     let sandbox = Sandbox::bundled();
     let env = TestEnv::new();
     Run::of(env.slack(&sandbox, &["sync"])).ok();
     let records = env.query_i64("SELECT count(*) FROM user_record");
     assert_eq!(records, 67);
+    let sets = env.query_i64("SELECT count(*) FROM grant_set");
+    let entries = env.query_i64("SELECT count(*) FROM grant_set_entry");
+    // Accounts holding the same grants share one set.
+    let holders = env.query_i64("SELECT count(grant_set_id) FROM snapshot_user");
+    assert!(
+        0 < sets && sets < holders,
+        "{sets} sets for {holders} holders"
+    );
     Run::of(env.slack(&sandbox, &["sync"])).ok();
     assert_eq!(env.query_i64("SELECT count(*) FROM user_record"), records);
     assert_eq!(env.query_i64("SELECT count(*) FROM snapshot_user"), 2 * 67);
+    assert_eq!(env.query_i64("SELECT count(*) FROM grant_set"), sets);
     assert_eq!(
-        env.query_i64("SELECT count(*) FROM access_grant WHERE snapshot_id = 2"),
-        env.query_i64("SELECT count(*) FROM access_grant WHERE snapshot_id = 1")
+        env.query_i64("SELECT count(*) FROM grant_set_entry"),
+        entries
     );
+    let grants = |snapshot: i64| -> Vec<String> {
+        env.db()
+            .prepare(
+                "SELECT user_id || ' ' || entitlement || ' ' || coalesce(workspace_id, '-')
+                 FROM access_grant WHERE snapshot_id = ?1 ORDER BY user_id, entitlement",
+            )
+            .unwrap()
+            .query_map([snapshot], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(grants(1).len() as i64 > holders);
+    assert_eq!(grants(2), grants(1));
 }
 
 #[test]
