@@ -43,12 +43,12 @@ impl SetDigest {
         entitlement: &str,
         workspace_id: Option<&str>,
     ) -> Result<(), String> {
-        if let Some(last) = &self.last {
-            if entitlement <= last.as_str() {
-                return Err(format!(
-                    "grant set entries out of order: {entitlement:?} after {last:?}"
-                ));
-            }
+        if let Some(last) = &self.last
+            && entitlement <= last.as_str()
+        {
+            return Err(format!(
+                "grant set entries out of order: {entitlement:?} after {last:?}"
+            ));
         }
         // A tab before the workspace tells `None` from `Some("")`; keys and
         // Slack's ids hold neither tabs nor newlines.
