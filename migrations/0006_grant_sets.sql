@@ -8,7 +8,7 @@
 -- A set is found by the SHA-256 of its entries in entitlement order.
 -- `grant_set_sha256` is slack-uar's own aggregate, which it defines on its
 -- connections from the code that hashes the sets a sync writes
--- (src/store/grant_sets.rs), so that both give a set the same digest.
+-- (src/store/sets.rs), so that both give a set the same digest.
 
 CREATE TABLE grant_set (
     id     INTEGER PRIMARY KEY,

@@ -4,10 +4,10 @@
 //! that lets only one sync (or apply) write at a time.
 
 mod compact;
-mod grant_sets;
 mod journal;
 mod query;
 mod records;
+mod sets;
 mod snapshot;
 
 use std::fs::{File, OpenOptions};
@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_grant_sets",
         include_str!("../../migrations/0006_grant_sets.sql"),
+    ),
+    (
+        "0007_member_sets",
+        include_str!("../../migrations/0007_member_sets.sql"),
     ),
 ];
 
@@ -204,7 +208,7 @@ impl From<rusqlite::Error> for StoreError {
 /// it, which gives back the JSON of an account record.
 pub fn register_sql_functions(conn: &Connection) -> rusqlite::Result<()> {
     compact::register(conn)?;
-    grant_sets::register(conn)
+    sets::register(conn)
 }
 
 /// Whether opening may create a new database.
@@ -735,6 +739,125 @@ mod tests {
             )
             .unwrap();
         assert_eq!((set, sets), (1, 2));
+    }
+
+    /// Groups S1..S4 in snapshots 1 and 2 of a schema-5 file, listing
+    /// `members` (group, user) in both.
+    fn schema_5_with_members(path: &Path, members: &[(&str, &str)]) -> Connection {
+        let conn = schema_5_with_grants(path, &[]);
+        for snapshot in [1, 2] {
+            for group in ["S1", "S2", "S3", "S4"] {
+                conn.execute(
+                    "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, is_disabled, raw,
+                         raw_bytes)
+                     VALUES (?1, ?2, 'T1', 0, '{}', 2)",
+                    rusqlite::params![snapshot, group],
+                )
+                .unwrap();
+            }
+            for (group, user) in members {
+                conn.execute(
+                    "INSERT INTO usergroup_member VALUES (?1, ?2, ?3)",
+                    rusqlite::params![snapshot, group, user],
+                )
+                .unwrap();
+            }
+        }
+        conn
+    }
+
+    fn all_members(conn: &Connection) -> Vec<(i64, String, String)> {
+        conn.prepare("SELECT * FROM usergroup_member ORDER BY snapshot_id, usergroup_id, user_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// 0007 turns each group's members into a set shared by every group
+    /// and snapshot listing the same; `usergroup_member` reads as the table
+    /// did, and a group listing no one has no set.
+    #[test]
+    fn memberships_written_before_0007_become_shared_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let before = all_members(&schema_5_with_members(
+            &path,
+            &[
+                ("S1", "U1"),
+                ("S1", "U2"),
+                ("S2", "U2"),
+                ("S2", "U1"),
+                ("S3", "U2"),
+            ],
+        ));
+        assert_eq!(before.len(), 10);
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        assert_eq!(all_members(&store.conn), before);
+        let sets: Vec<(i64, String, Option<i64>)> = store
+            .conn
+            .prepare(
+                "SELECT snapshot_id, usergroup_id, member_set_id FROM usergroup
+                 ORDER BY snapshot_id, usergroup_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let expected: Vec<(i64, String, Option<i64>)> = [1, 2]
+            .into_iter()
+            .flat_map(|s| {
+                [
+                    (s, "S1".into(), Some(1)),
+                    (s, "S2".into(), Some(1)),
+                    (s, "S3".into(), Some(2)),
+                    (s, "S4".into(), None),
+                ]
+            })
+            .collect();
+        assert_eq!(sets, expected);
+        let entries: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM member_set_entry", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(entries, 3);
+    }
+
+    /// Members of a group the snapshot does not have could not join a set:
+    /// 0007 is rolled back rather than lose them (and 0006 stays done).
+    #[test]
+    fn a_migration_that_would_lose_memberships_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        schema_5_with_members(&path, &[("S1", "U1"), ("S9", "U1")]);
+        let Err(err) = Store::open(&path, OpenMode::Existing) else {
+            panic!("members of no group were migrated away");
+        };
+        assert!(
+            matches!(
+                err,
+                StoreError::LostRows {
+                    migration: "0007_member_sets",
+                    table: "usergroup_member",
+                    before: 4,
+                    after: 2,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let (version, members): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM usergroup_member)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((version, members), (6, 4));
     }
 
     /// Grants of an account the snapshot does not list could not join a

@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::compact::Packer;
-use super::grant_sets::SetDigest;
+use super::sets::{self, Kind};
 use super::{Store, StoreError, WriterLock};
 use crate::domain::model::{self, Account, Grant, Plan};
 use crate::slack::wire;
@@ -341,11 +341,8 @@ impl SnapshotWriter<'_> {
         let conn = &self.store.conn;
         let mut group_stmt = conn.prepare_cached(
             "INSERT INTO usergroup (snapshot_id, usergroup_id, team_id, handle, name, description,
-                 is_disabled, raw, raw_bytes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let mut member_stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO usergroup_member (snapshot_id, usergroup_id, user_id) VALUES (?1, ?2, ?3)",
+                 is_disabled, raw, raw_bytes, member_set_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let mut grant_stmt = conn.prepare_cached(STAGE_GRANT)?;
         let mut unknown = 0;
@@ -354,17 +351,6 @@ impl SnapshotWriter<'_> {
             .as_deref()
             .filter(|t| !t.is_empty())
             .unwrap_or(default_team);
-        group_stmt.execute(params![
-            self.id,
-            g.id,
-            team,
-            g.handle,
-            g.name,
-            g.description,
-            g.is_disabled(),
-            self.packer.pack(raw.as_bytes()),
-            raw.len() as i64,
-        ])?;
         let mut holders: HashSet<&str> = HashSet::new();
         for u in &g.users {
             if u.is_empty() {
@@ -377,8 +363,37 @@ impl SnapshotWriter<'_> {
                 }
                 Some(false) => {}
             }
-            member_stmt.execute(params![self.id, g.id, u])?;
         }
+        // Every listed member, once, in key order: the group's member set.
+        let mut members: Vec<&str> = g
+            .users
+            .iter()
+            .map(String::as_str)
+            .filter(|u| !u.is_empty())
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        let members = if members.is_empty() {
+            None
+        } else {
+            Some(sets::find_or_store(
+                conn,
+                Kind::Members,
+                members.iter().map(|u| (*u, None)),
+            )?)
+        };
+        group_stmt.execute(params![
+            self.id,
+            g.id,
+            team,
+            g.handle,
+            g.name,
+            g.description,
+            g.is_disabled(),
+            self.packer.pack(raw.as_bytes()),
+            raw.len() as i64,
+            members,
+        ])?;
         for grant in model::usergroup_grants(&g.id, g.is_disabled(), &g.users, team, |u| {
             holders.contains(u)
         }) {
@@ -441,11 +456,6 @@ impl SnapshotWriter<'_> {
              ORDER BY a.user_id, g.entitlement",
         )?;
         let mut sets = SetWriter {
-            find: conn.prepare_cached("SELECT id FROM grant_set WHERE sha256 = ?1")?,
-            new: conn.prepare_cached("INSERT INTO grant_set (sha256) VALUES (?1)")?,
-            entry: conn.prepare_cached(
-                "INSERT INTO grant_set_entry (set_id, entitlement, workspace_id) VALUES (?1, ?2, ?3)",
-            )?,
             account: conn.prepare_cached(
                 "INSERT INTO snapshot_user (snapshot_id, user_id, record_id, grant_set_id)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -543,9 +553,6 @@ impl SnapshotWriter<'_> {
 struct SetWriter<'c> {
     conn: &'c rusqlite::Connection,
     snapshot: i64,
-    find: rusqlite::CachedStatement<'c>,
-    new: rusqlite::CachedStatement<'c>,
-    entry: rusqlite::CachedStatement<'c>,
     account: rusqlite::CachedStatement<'c>,
 }
 
@@ -561,34 +568,15 @@ impl SetWriter<'_> {
         let set = if entries.is_empty() {
             None
         } else {
-            Some(self.set(entries)?)
+            Some(sets::find_or_store(
+                self.conn,
+                Kind::Grants,
+                entries.iter().map(|(e, w)| (e.as_str(), w.as_deref())),
+            )?)
         };
         self.account
             .execute(params![self.snapshot, user, record, set])?;
         Ok(())
-    }
-
-    fn set(&mut self, entries: &[(String, Option<String>)]) -> Result<i64, StoreError> {
-        let mut digest = SetDigest::default();
-        for (entitlement, workspace) in entries {
-            digest
-                .add(entitlement, workspace.as_deref())
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-        }
-        let digest = digest.finish();
-        if let Some(id) = self
-            .find
-            .query_row([digest.as_slice()], |r| r.get(0))
-            .optional()?
-        {
-            return Ok(id);
-        }
-        self.new.execute([digest.as_slice()])?;
-        let id = self.conn.last_insert_rowid();
-        for (entitlement, workspace) in entries {
-            self.entry.execute(params![id, entitlement, workspace])?;
-        }
-        Ok(id)
     }
 }
 

@@ -528,7 +528,7 @@ fn ctrl_c_fails_the_snapshot_cleanly() {
 }
 
 #[test]
-fn an_unchanged_org_stores_no_second_copy_of_its_users_or_grants() {
+fn an_unchanged_org_stores_no_second_copy_of_its_users_grants_or_memberships() {
     let sandbox = Sandbox::bundled();
     let env = TestEnv::new();
     Run::of(env.slack(&sandbox, &["sync"])).ok();
@@ -536,6 +536,9 @@ fn an_unchanged_org_stores_no_second_copy_of_its_users_or_grants() {
     assert_eq!(records, 67);
     let sets = env.query_i64("SELECT count(*) FROM grant_set");
     let entries = env.query_i64("SELECT count(*) FROM grant_set_entry");
+    let member_sets = env.query_i64("SELECT count(*) FROM member_set");
+    let members = env.query_i64("SELECT count(*) FROM usergroup_member");
+    assert!(member_sets > 0 && members > member_sets);
     // Accounts holding the same grants share one set.
     let holders = env.query_i64("SELECT count(grant_set_id) FROM snapshot_user");
     assert!(
