@@ -33,9 +33,9 @@ pub struct ResponseMetadata {
 pub fn decode_raw<'a, T: serde::Deserialize<'a>>(
     method: &str,
     what: &str,
-    raw: &'a RawValue,
+    raw: &'a str,
 ) -> Result<T, super::SlackError> {
-    serde_json::from_str(raw.get()).map_err(|e| super::SlackError::Decode {
+    serde_json::from_str(raw).map_err(|e| super::SlackError::Decode {
         method: method.into(),
         detail: format!("{what}: {e}"),
     })
@@ -195,12 +195,12 @@ pub struct EnterpriseUser {
     pub teams: Vec<String>,
 }
 
-/// `usergroups.list`: raw groups, kept as the bytes Slack sent and read
-/// one at a time as they are stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UsergroupsList {
-    #[serde(default)]
-    pub usergroups: Vec<Box<RawValue>>,
+/// `usergroups.list`: the groups as the bytes Slack sent, borrowed from
+/// its answer, each read on its own when it is stored.
+#[derive(Debug, Deserialize)]
+pub struct UsergroupsList<'a> {
+    #[serde(borrow, default)]
+    pub usergroups: Vec<&'a RawValue>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -490,17 +490,17 @@ mod tests {
 
     #[test]
     fn accepts_recorded_usergroups_team_and_auth_shapes() {
-        let groups: UsergroupsList =
-            serde_json::from_str(&fixture("java-sdk/usergroups.list.json").to_string()).unwrap();
+        let answer = fixture("java-sdk/usergroups.list.json").to_string();
+        let groups: UsergroupsList = serde_json::from_str(&answer).unwrap();
         let group: Usergroup =
-            decode_raw("usergroups.list", "a group", &groups.usergroups[0]).unwrap();
+            decode_raw("usergroups.list", "a group", groups.usergroups[0].get()).unwrap();
         assert_eq!(group.users.len(), 2);
         let spec = fixture("openapi/usergroups.list.json");
-        let groups: UsergroupsList =
-            serde_json::from_str(&spec["success_example"].to_string()).unwrap();
+        let answer = spec["success_example"].to_string();
+        let groups: UsergroupsList = serde_json::from_str(&answer).unwrap();
         assert!(!groups.usergroups.is_empty());
         for raw in &groups.usergroups {
-            let _: Usergroup = decode_raw("usergroups.list", "a group", raw).unwrap();
+            let _: Usergroup = decode_raw("usergroups.list", "a group", raw.get()).unwrap();
         }
         let _: TeamInfo = serde_json::from_value(fixture("java-sdk/team.info.json")).unwrap();
         let _: TeamInfo =

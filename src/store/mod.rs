@@ -22,7 +22,7 @@ pub use query::{PopulationCounts, SnapshotMeta};
 pub use records::{ApplyRun, PrivilegedGrant, RevocationRecord, Table, WorkspaceAccounts};
 pub use snapshot::{
     AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts,
-    SnapshotInfo, SnapshotSummary, SnapshotWriter, UserRow,
+    SnapshotInfo, SnapshotSummary, SnapshotWriter, StagedGroup, UserRow,
 };
 
 /// Written into the file header so that slack-uar never mistakes another

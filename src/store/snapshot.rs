@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::compact::Packer;
@@ -66,13 +67,26 @@ pub enum AccessLogCoverage {
     NotRead { reason: String },
 }
 
-/// Where a sync stages the snapshot's accounts and the grants it reads, on
-/// disk (`temp_store = FILE`), until [`SnapshotWriter::complete`] stores
-/// each account with its set of grants, in key order. An account is staged
-/// with its record and whether it can hold grants; a grant once per account
-/// and entitlement (the first read of the two wins).
+/// Where a sync stages what it stores only once every account is read, on
+/// disk (`temp_store = FILE`):
+///
+/// - the accounts and the grants read, until [`SnapshotWriter::complete`]
+///   stores each account with its set of grants, in key order. An account
+///   is staged with its record and whether it can hold grants; a grant once
+///   per account and entitlement (the first read of the two wins);
+/// - the user groups, as Slack sent them: the `position`-th of the
+///   `answer`-th `usergroups.list` answer, with the workspace it was asked
+///   of.
 const STAGES: &str = "DROP TABLE IF EXISTS temp.account_stage;
      DROP TABLE IF EXISTS temp.grant_stage;
+     DROP TABLE IF EXISTS temp.group_stage;
+     CREATE TEMP TABLE group_stage (
+         answer   INTEGER NOT NULL,
+         position INTEGER NOT NULL,
+         team_id  TEXT,
+         raw      TEXT NOT NULL,
+         PRIMARY KEY (answer, position)
+     ) WITHOUT ROWID;
      CREATE TEMP TABLE account_stage (
          user_id   TEXT NOT NULL PRIMARY KEY,
          record_id INTEGER NOT NULL,
@@ -136,6 +150,16 @@ impl Store {
             open: true,
         })
     }
+}
+
+/// A user group staged by [`SnapshotWriter::stage_usergroups`].
+pub struct StagedGroup {
+    /// Where it was staged: its answer and its position in it.
+    pub key: (i64, i64),
+    /// The workspace its answer was asked of.
+    pub team: Option<String>,
+    /// The group as Slack sent it.
+    pub raw: String,
 }
 
 /// One user as Slack sent it: the typed view and the exact JSON.
@@ -324,6 +348,49 @@ impl SnapshotWriter<'_> {
         Ok(())
     }
 
+    /// Stage the user groups of the `answer`-th `usergroups.list` answer
+    /// (`groups`, as Slack sent them; `team`, the workspace it was asked
+    /// of), on disk until [`staged_usergroup`](Self::staged_usergroup)
+    /// gives them back for [`add_usergroup`](Self::add_usergroup).
+    pub fn stage_usergroups(
+        &mut self,
+        answer: usize,
+        team: Option<&str>,
+        groups: &[&RawValue],
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.store.conn.prepare_cached(
+            "INSERT INTO temp.group_stage (answer, position, team_id, raw) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, raw) in groups.iter().enumerate() {
+            stmt.execute(params![answer as i64, position as i64, team, raw.get()])?;
+        }
+        Ok(())
+    }
+
+    /// The staged user group after `after` (none: the first), in the order
+    /// of the answers and of each answer's list.
+    pub fn staged_usergroup(
+        &self,
+        after: Option<(i64, i64)>,
+    ) -> Result<Option<StagedGroup>, StoreError> {
+        let (answer, position) = after.unwrap_or((-1, -1));
+        Ok(self
+            .store
+            .conn
+            .prepare_cached(
+                "SELECT answer, position, team_id, raw FROM temp.group_stage
+                 WHERE (answer, position) > (?1, ?2) ORDER BY answer, position LIMIT 1",
+            )?
+            .query_row([answer, position], |r| {
+                Ok(StagedGroup {
+                    key: (r.get(0)?, r.get(1)?),
+                    team: r.get(2)?,
+                    raw: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
     /// Store a user group with the JSON Slack sent for it (`raw`), every
     /// listed member, and, if it is enabled, its grants to accounts that can
     /// hold grants. Call after all users. Returns the number of listed
@@ -483,7 +550,10 @@ impl SnapshotWriter<'_> {
             sets.store(h, *record, &entries)?;
         }
         drop(rows);
-        conn.execute_batch("DROP TABLE temp.account_stage; DROP TABLE temp.grant_stage;")?;
+        conn.execute_batch(
+            "DROP TABLE temp.account_stage; DROP TABLE temp.grant_stage;
+             DROP TABLE temp.group_stage;",
+        )?;
         Ok(())
     }
 

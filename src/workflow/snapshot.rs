@@ -18,7 +18,6 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
-use serde_json::value::RawValue;
 
 use crate::domain::model::{self, Grant, Plan};
 use crate::error::Error;
@@ -162,12 +161,16 @@ async fn fetch_team(client: &SlackClient) -> Result<wire::Team, SlackError> {
 }
 
 /// Every user group with its members, disabled ones too; on Grid those of
-/// workspace `team_id`, which an org token must name. As Slack sent them:
-/// [`store_usergroups`] reads them.
-async fn usergroups(
+/// workspace `team_id`, which an org token must name. Staged in the writer
+/// as Slack sent them, the `order`-th answer of the sync, so that they are
+/// not held in memory while the accounts are read: [`store_usergroups`]
+/// stores them after.
+async fn stage_usergroups(
     client: &SlackClient,
+    order: usize,
     team_id: Option<&str>,
-) -> Result<Vec<Box<RawValue>>, SlackError> {
+    writer: &RefCell<&mut SnapshotWriter<'_>>,
+) -> Result<(), Error> {
     let mut params = vec![
         ("include_users", "true".to_owned()),
         ("include_disabled", "true".to_owned()),
@@ -176,23 +179,27 @@ async fn usergroups(
     if let Some(t) = team_id {
         params.push(("team_id", t.to_owned()));
     }
-    Ok(client
-        .call::<wire::UsergroupsList>("usergroups.list", &params)
-        .await?
-        .usergroups)
+    let (body, _) = client.call_raw("usergroups.list", &params).await?;
+    let list: wire::UsergroupsList = decode("usergroups.list", &body)?;
+    writer
+        .borrow_mut()
+        .stage_usergroups(order, team_id, &list.usergroups)?;
+    Ok(())
 }
 
-/// Store the user groups of `team` one at a time, each with the JSON Slack
-/// sent. Returns how many listed members are not accounts of the snapshot.
-fn store_usergroups(
-    writer: &mut SnapshotWriter,
-    team: &str,
-    groups: &[Box<RawValue>],
-) -> Result<u64, Error> {
+/// Store the staged user groups one at a time, in the order Slack listed
+/// them, each with the JSON Slack sent; `default_team` is the workspace of
+/// those staged without one. Returns how many listed members are not
+/// accounts of the snapshot.
+fn store_usergroups(writer: &mut SnapshotWriter, default_team: &str) -> Result<u64, Error> {
     let mut unknown = 0;
-    for raw in groups {
-        let group: wire::Usergroup = wire::decode_raw("usergroups.list", "a user group", raw)?;
-        unknown += writer.add_usergroup(team, &group, raw.get())?;
+    let mut after = None;
+    while let Some(staged) = writer.staged_usergroup(after)? {
+        let group: wire::Usergroup =
+            wire::decode_raw("usergroups.list", "a user group", &staged.raw)?;
+        let team = staged.team.as_deref().unwrap_or(default_team);
+        unknown += writer.add_usergroup(team, &group, &staged.raw)?;
+        after = Some(staged.key);
     }
     Ok(unknown)
 }
@@ -233,7 +240,7 @@ async fn stream_users(
         .each_page::<_, Error>("users.list", &params, |page: wire::UsersPage| {
             let mut rows = Vec::with_capacity(page.members.len());
             for raw in &page.members {
-                let user: wire::User = wire::decode_raw("users.list", "a member", raw)?;
+                let user: wire::User = wire::decode_raw("users.list", "a member", raw.get())?;
                 rows.push(UserRow {
                     user,
                     raw: raw.get(),
@@ -422,9 +429,9 @@ pub async fn read_into(
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
     let shared = RefCell::new(&mut *writer);
-    let (team, groups, plan, logs, users) = tokio::try_join!(
+    let (team, (), plan, logs, users) = tokio::try_join!(
         async { fetch_team(client).await.map_err(Error::from) },
-        async { usergroups(client, None).await.map_err(Error::from) },
+        stage_usergroups(client, 0, None, &shared),
         async { detect_plan(client, identity).await.map_err(Error::from) },
         access_logs(client, identity, &[None], &shared),
         stream_users(client, &shared, &default_team, progress),
@@ -433,7 +440,7 @@ pub async fn read_into(
     tracing::debug!(users, "users stored");
     progress.stage("deriving grants");
     writer.add_workspace(&team)?;
-    let unknown = store_usergroups(writer, &team.id, &groups)?;
+    let unknown = store_usergroups(writer, &team.id)?;
     if unknown > 0 {
         tracing::warn!(
             members = unknown,
@@ -533,7 +540,7 @@ async fn stream_roster(
                 let mut rows = Vec::with_capacity(page.users.len());
                 for raw in &page.users {
                     let user: wire::AdminUser =
-                        wire::decode_raw("admin.users.list", "a user", raw)?;
+                        wire::decode_raw("admin.users.list", "a user", raw.get())?;
                     let account = translate::org_account(&user, active);
                     let grants =
                         model::org_account_grants(&account, &user.workspaces, enterprise_id, |t| {
@@ -568,8 +575,11 @@ async fn workspace_roles(client: &SlackClient, team_id: &str) -> Result<Vec<Gran
     client
         .each_page::<_, Error>("admin.users.list", &params, |page: wire::AdminUsersPage| {
             for raw in &page.users {
-                let user: wire::AdminUser =
-                    wire::decode_raw("admin.users.list", &format!("an admin of {team_id}"), raw)?;
+                let user: wire::AdminUser = wire::decode_raw(
+                    "admin.users.list",
+                    &format!("an admin of {team_id}"),
+                    raw.get(),
+                )?;
                 let account = translate::org_account(&user, true);
                 grants.extend(account.workspace_entitlements(team_id).into_iter().map(
                     |entitlement| Grant {
@@ -627,14 +637,15 @@ async fn read_org_into(
     ));
     let team_ids: Vec<Option<&str>> = ids.iter().map(|t| Some(t.as_str())).collect();
     let shared = RefCell::new(&mut *writer);
-    let (users, roles, groups, assignments, logs) = tokio::try_join!(
+    let (users, roles, _, assignments, logs) = tokio::try_join!(
         stream_roster(client, &shared, enterprise_id, &covered, progress),
         try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
-        async {
-            try_join_all(ids.iter().map(|t| usergroups(client, Some(t))))
-                .await
-                .map_err(Error::from)
-        },
+        try_join_all(ids.iter().enumerate().map(|(i, t)| stage_usergroups(
+            client,
+            i,
+            Some(t),
+            &shared
+        ))),
         role_assignments(client),
         access_logs(client, identity, &team_ids, &shared),
     )?;
@@ -663,10 +674,8 @@ async fn read_org_into(
              they give no grants"
         );
     }
-    let mut unknown = 0;
-    for (team, groups) in ids.iter().zip(&groups) {
-        unknown += store_usergroups(writer, team, groups)?;
-    }
+    // Each was staged with its workspace.
+    let unknown = store_usergroups(writer, "")?;
     if unknown > 0 {
         tracing::warn!(
             members = unknown,

@@ -24,7 +24,7 @@ async fn user_info(client: &SlackClient, user_id: &str) -> Result<wire::User, Sl
     let info: wire::UserInfo = client
         .call("users.info", &[("user", user_id.to_owned())])
         .await?;
-    wire::decode_raw("users.info", "the user", &info.user)
+    wire::decode_raw("users.info", "the user", info.user.get())
 }
 
 /// Grid: the admins and owners of workspace `team_id`, with `is_owner`.
@@ -42,7 +42,8 @@ async fn workspace_admins(
     client
         .each_page::<_, SlackError>("admin.users.list", &params, |page: wire::AdminUsersPage| {
             for raw in &page.users {
-                let u: wire::AdminUser = wire::decode_raw("admin.users.list", "an admin", raw)?;
+                let u: wire::AdminUser =
+                    wire::decode_raw("admin.users.list", "an admin", raw.get())?;
                 out.insert(u.id, u.is_owner);
             }
             Ok(())
