@@ -87,12 +87,18 @@ impl Store {
         let mut new_privileged: HashMap<String, Vec<String>> = HashMap::new();
         if let Some(b) = baseline {
             let mut stmt = self.conn.prepare(
-                "SELECT g.user_id, g.entitlement FROM snapshot_grants g
-                 WHERE g.snapshot_id = ?1 AND g.privileged = 1
-                   AND NOT EXISTS (SELECT 1 FROM access_grant x
-                                   WHERE x.snapshot_id = ?2 AND x.user_id = g.user_id
+                // An account holding the set it held in the baseline has
+                // no new grant: only the others' grants are looked at.
+                "SELECT g.user_id, g.entitlement FROM snapshot_user su
+                 LEFT JOIN snapshot_user b ON b.snapshot_id = ?2 AND b.user_id = su.user_id
+                 CROSS JOIN snapshot_grants g ON g.snapshot_id = su.snapshot_id
+                                             AND g.user_id = su.user_id
+                 WHERE su.snapshot_id = ?1 AND su.grant_set_id IS NOT b.grant_set_id
+                   AND g.privileged = 1
+                   AND NOT EXISTS (SELECT 1 FROM grant_set_entry x
+                                   WHERE x.set_id = b.grant_set_id
                                      AND x.entitlement = g.entitlement)
-                 ORDER BY g.user_id, g.entitlement",
+                 ORDER BY su.user_id, g.entitlement",
             )?;
             let rows = stmt.query_map(params![id, b], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
