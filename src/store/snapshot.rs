@@ -114,6 +114,9 @@ pub struct SnapshotWriter<'a> {
     groups: HashSet<String>,
     /// Compresses the JSON of new account records and of user groups.
     packer: Packer,
+    /// Whether the accounts are stored with their grants
+    /// ([`finish_accounts`](Self::finish_accounts)): no more can be added.
+    accounts_stored: bool,
     open: bool,
 }
 
@@ -147,6 +150,7 @@ impl Store {
             _lock: lock,
             groups: HashSet::new(),
             packer: Packer::default(),
+            accounts_stored: false,
             open: true,
         })
     }
@@ -218,6 +222,7 @@ impl SnapshotWriter<'_> {
     /// changed while it was read: the snapshot would mix two moments, so it
     /// is refused.
     pub fn add_accounts(&mut self, rows: &[AccountRow]) -> Result<(), StoreError> {
+        self.still_adding();
         let conn = &self.store.conn;
         // A record seen before (the same JSON) is shared, not stored again:
         // only a new one is compressed and inserted.
@@ -299,6 +304,15 @@ impl SnapshotWriter<'_> {
         Ok(())
     }
 
+    /// Accounts, grants and groups are added before
+    /// [`finish_accounts`](Self::finish_accounts), never after.
+    fn still_adding(&self) {
+        assert!(
+            !self.accounts_stored,
+            "an account, grant or group was added after the accounts were stored"
+        );
+    }
+
     /// Whether `user_id` was stored in this snapshot (`None`: not), and if
     /// so whether as an account that can hold grants. Asked of the database,
     /// so that memory stays flat however large the org.
@@ -315,6 +329,7 @@ impl SnapshotWriter<'_> {
     /// roles). Grants of accounts that cannot hold any are dropped; call
     /// after all accounts. Returns how many were dropped.
     pub fn add_grants(&mut self, grants: &[Grant]) -> Result<u64, StoreError> {
+        self.still_adding();
         let mut stmt = self.store.conn.prepare_cached(STAGE_GRANT)?;
         let mut dropped = 0;
         for g in grants {
@@ -401,6 +416,7 @@ impl SnapshotWriter<'_> {
         g: &wire::Usergroup,
         raw: &str,
     ) -> Result<u64, StoreError> {
+        self.still_adding();
         if !self.groups.insert(g.id.clone()) {
             // Listed by two workspaces (an org-wide group): once is enough.
             return Ok(0);
@@ -514,8 +530,15 @@ impl SnapshotWriter<'_> {
     /// Store the staged accounts, in key order, each with its set of the
     /// staged grants: a set stored before (by this snapshot or another) is
     /// shared, a new one is stored with its entries. One account's grants
-    /// are in memory at a time.
-    fn store_accounts(&mut self) -> Result<(), StoreError> {
+    /// are in memory at a time. Call once every account, grant and user
+    /// group is added (a sync does while the access logs, which give no
+    /// grant, are still being read); [`complete`](Self::complete) calls it
+    /// otherwise.
+    pub fn finish_accounts(&mut self) -> Result<(), StoreError> {
+        if self.accounts_stored {
+            return Ok(());
+        }
+        self.accounts_stored = true;
         let conn = &self.store.conn;
         let mut staged = conn.prepare(
             "SELECT a.user_id, a.record_id, g.entitlement, g.workspace_id
@@ -559,7 +582,7 @@ impl SnapshotWriter<'_> {
 
     /// Mark the snapshot complete and commit everything.
     pub fn complete(mut self, done: Completion) -> Result<i64, StoreError> {
-        self.store_accounts()?;
+        self.finish_accounts()?;
         let by_method = serde_json::to_string(&done.api_calls_by_method).expect("a map serializes");
         let n = self.store.conn.execute(
             "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,

@@ -429,18 +429,28 @@ pub async fn read_into(
     let default_team = identity.auth.team_id.clone().unwrap_or_default();
     progress.stage("reading workspace, users and user groups");
     let shared = RefCell::new(&mut *writer);
-    let (team, (), plan, logs, users) = tokio::try_join!(
-        async { fetch_team(client).await.map_err(Error::from) },
-        stage_usergroups(client, 0, None, &shared),
+    let ((users, unknown), plan, logs) = tokio::try_join!(
+        async {
+            let (team, (), users) = tokio::try_join!(
+                async { fetch_team(client).await.map_err(Error::from) },
+                stage_usergroups(client, 0, None, &shared),
+                stream_users(client, &shared, &default_team, progress),
+            )?;
+            tracing::debug!(users, "users stored");
+            // Everything that gives a grant is read: derive the grants
+            // while the access logs, the slowest to read, are still coming.
+            progress.stage("deriving grants");
+            let mut writer = shared.borrow_mut();
+            writer.add_workspace(&team)?;
+            let unknown = store_usergroups(&mut writer, &team.id)?;
+            writer.finish_accounts()?;
+            Ok::<_, Error>((users, unknown))
+        },
         async { detect_plan(client, identity).await.map_err(Error::from) },
         access_logs(client, identity, &[None], &shared),
-        stream_users(client, &shared, &default_team, progress),
     )?;
     let access_logs = store_access(writer, logs)?;
-    tracing::debug!(users, "users stored");
-    progress.stage("deriving grants");
-    writer.add_workspace(&team)?;
-    let unknown = store_usergroups(writer, &team.id)?;
+    tracing::debug!(users, "snapshot read");
     if unknown > 0 {
         tracing::warn!(
             members = unknown,
@@ -637,45 +647,55 @@ async fn read_org_into(
     ));
     let team_ids: Vec<Option<&str>> = ids.iter().map(|t| Some(t.as_str())).collect();
     let shared = RefCell::new(&mut *writer);
-    let (users, roles, _, assignments, logs) = tokio::try_join!(
-        stream_roster(client, &shared, enterprise_id, &covered, progress),
-        try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
-        try_join_all(ids.iter().enumerate().map(|(i, t)| stage_usergroups(
-            client,
-            i,
-            Some(t),
-            &shared
-        ))),
-        role_assignments(client),
+    let ((users, unknown), logs) = tokio::try_join!(
+        async {
+            let (users, roles, _, assignments) = tokio::try_join!(
+                stream_roster(client, &shared, enterprise_id, &covered, progress),
+                try_join_all(ids.iter().map(|t| workspace_roles(client, t))),
+                try_join_all(ids.iter().enumerate().map(|(i, t)| stage_usergroups(
+                    client,
+                    i,
+                    Some(t),
+                    &shared
+                ))),
+                role_assignments(client),
+            )?;
+            tracing::debug!(users, "accounts stored");
+            // Everything that gives a grant is read: derive the grants
+            // while the access logs, the slowest to read, are still coming.
+            progress.stage("deriving grants");
+            let mut writer = shared.borrow_mut();
+            for t in &workspaces.teams {
+                writer.add_workspace(&wire::Team {
+                    id: t.id.clone(),
+                    name: t.name.clone(),
+                    enterprise_id: Some(enterprise_id.to_owned()),
+                    ..wire::Team::default()
+                })?;
+            }
+            let role_grants: Vec<Grant> = roles.into_iter().flatten().collect();
+            writer.add_grants(&role_grants)?;
+            let org_roles: Vec<Grant> = assignments
+                .iter()
+                .map(|a| model::role_grant(&a.user_id, &a.role_id, &a.entity_id, &ids))
+                .collect();
+            let dropped = writer.add_grants(&org_roles)?;
+            if dropped > 0 {
+                tracing::warn!(
+                    assignments = dropped,
+                    "admin.roles.listAssignments lists roles of accounts that are deactivated or not in the roster; \
+                     they give no grants"
+                );
+            }
+            // Each was staged with its workspace.
+            let unknown = store_usergroups(&mut writer, "")?;
+            writer.finish_accounts()?;
+            Ok::<_, Error>((users, unknown))
+        },
         access_logs(client, identity, &team_ids, &shared),
     )?;
     let access_logs = store_access(writer, logs)?;
-    tracing::debug!(users, "accounts stored");
-    progress.stage("deriving grants");
-    for t in &workspaces.teams {
-        writer.add_workspace(&wire::Team {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            enterprise_id: Some(enterprise_id.to_owned()),
-            ..wire::Team::default()
-        })?;
-    }
-    let role_grants: Vec<Grant> = roles.into_iter().flatten().collect();
-    writer.add_grants(&role_grants)?;
-    let org_roles: Vec<Grant> = assignments
-        .iter()
-        .map(|a| model::role_grant(&a.user_id, &a.role_id, &a.entity_id, &ids))
-        .collect();
-    let dropped = writer.add_grants(&org_roles)?;
-    if dropped > 0 {
-        tracing::warn!(
-            assignments = dropped,
-            "admin.roles.listAssignments lists roles of accounts that are deactivated or not in the roster; \
-             they give no grants"
-        );
-    }
-    // Each was staged with its workspace.
-    let unknown = store_usergroups(writer, "")?;
+    tracing::debug!(users, "snapshot read");
     if unknown > 0 {
         tracing::warn!(
             members = unknown,
