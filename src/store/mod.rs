@@ -860,6 +860,28 @@ mod tests {
         assert_eq!((version, members), (6, 4));
     }
 
+    /// Once the accounts are stored with their grant sets, adding a grant
+    /// would be lost: it is a bug, and panics.
+    #[test]
+    #[should_panic(expected = "added after the accounts were stored")]
+    fn nothing_is_added_after_the_accounts_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
+        let lock = store.lock_writer().unwrap();
+        let mut writer = store
+            .begin_snapshot(
+                snapshot::NewSnapshot {
+                    label: None,
+                    api_url: "a".into(),
+                    scim_url: "s".into(),
+                },
+                lock,
+            )
+            .unwrap();
+        writer.finish_accounts().unwrap();
+        let _ = writer.add_grants(&[]);
+    }
+
     /// Grants of an account the snapshot does not list could not join a
     /// set: 0006 is rolled back rather than lose them.
     #[test]
