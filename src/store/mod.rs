@@ -694,18 +694,8 @@ mod tests {
         assert_eq!(entries, 4);
 
         // A sync seeing U1 as it was holds the set the migration made.
-        let lock = store.lock_writer().unwrap();
         let raw = r#"{"id":"U1","team_id":"T1","name":"U1"}"#;
-        let mut writer = store
-            .begin_snapshot(
-                snapshot::NewSnapshot {
-                    label: None,
-                    api_url: "a".into(),
-                    scim_url: "s".into(),
-                },
-                lock,
-            )
-            .unwrap();
+        let mut writer = new_snapshot(&mut store);
         writer
             .add_users(
                 "T1",
@@ -835,29 +825,29 @@ mod tests {
         let Err(err) = Store::open(&path, OpenMode::Existing) else {
             panic!("members of no group were migrated away");
         };
-        assert!(
-            matches!(
-                err,
-                StoreError::LostRows {
-                    migration: "0007_member_sets",
-                    table: "usergroup_member",
-                    before: 4,
-                    after: 2,
-                    ..
-                }
-            ),
-            "{err:?}"
+        assert_lost_and_rolled_back(
+            &path,
+            &err,
+            ("0007_member_sets", 6),
+            "usergroup_member",
+            4,
+            2,
         );
-        let conn = Connection::open(&path).unwrap();
-        let (version, members): (i64, i64) = conn
-            .query_row(
-                "SELECT (SELECT user_version FROM pragma_user_version),
-                        (SELECT count(*) FROM usergroup_member)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+    }
+
+    /// A snapshot begun in `store`.
+    fn new_snapshot(store: &mut Store) -> snapshot::SnapshotWriter<'_> {
+        let lock = store.lock_writer().unwrap();
+        store
+            .begin_snapshot(
+                snapshot::NewSnapshot {
+                    label: None,
+                    api_url: "a".into(),
+                    scim_url: "s".into(),
+                },
+                lock,
             )
-            .unwrap();
-        assert_eq!((version, members), (6, 4));
+            .unwrap()
     }
 
     /// Once the accounts are stored with their grant sets, adding a grant
@@ -867,17 +857,7 @@ mod tests {
     fn nothing_is_added_after_the_accounts_are_stored() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
-        let lock = store.lock_writer().unwrap();
-        let mut writer = store
-            .begin_snapshot(
-                snapshot::NewSnapshot {
-                    label: None,
-                    api_url: "a".into(),
-                    scim_url: "s".into(),
-                },
-                lock,
-            )
-            .unwrap();
+        let mut writer = new_snapshot(&mut store);
         writer.finish_accounts().unwrap();
         let _ = writer.add_grants(&[]);
     }
@@ -892,29 +872,40 @@ mod tests {
         let Err(err) = Store::open(&path, OpenMode::Existing) else {
             panic!("grants of no account were migrated away");
         };
+        assert_lost_and_rolled_back(&path, &err, ("0006_grant_sets", 5), "access_grant", 2, 0);
+    }
+
+    /// `err` says that `migration` would have left `after` of the `before`
+    /// rows of `table`, and the file is still at the version before it
+    /// (`at`), with all `before` rows.
+    fn assert_lost_and_rolled_back(
+        path: &Path,
+        err: &StoreError,
+        (migration, at): (&str, i64),
+        table: &str,
+        before: i64,
+        after: i64,
+    ) {
         assert!(
             matches!(
                 err,
-                StoreError::LostRows {
-                    migration: "0006_grant_sets",
-                    table: "access_grant",
-                    before: 2,
-                    after: 0,
-                    ..
-                }
+                StoreError::LostRows { migration: m, table: t, before: b, after: a, .. }
+                    if *m == migration && *t == table && *b == before && *a == after
             ),
             "{err:?}"
         );
-        let conn = Connection::open(&path).unwrap();
-        let (version, grants): (i64, i64) = conn
+        let conn = Connection::open(path).unwrap();
+        let (version, rows): (i64, i64) = conn
             .query_row(
-                "SELECT (SELECT user_version FROM pragma_user_version),
-                        (SELECT count(*) FROM access_grant)",
+                &format!(
+                    "SELECT (SELECT user_version FROM pragma_user_version),
+                            (SELECT count(*) FROM {table})"
+                ),
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((version, grants), (5, 2));
+        assert_eq!((version, rows), (at, before));
     }
 
     /// A migration that would leave a reference broken (here one broken
