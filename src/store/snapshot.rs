@@ -790,10 +790,15 @@ impl Store {
     pub fn grants_by_kind(&self, id: i64) -> Result<BTreeMap<String, i64>, StoreError> {
         let mut counts = BTreeMap::new();
         // Each distinct key is parsed once: there are few (a workspace's
-        // roles, a group's membership) against one grant per row.
+        // roles, a group's membership) against one grant per row. Holders
+        // are counted by grant set, then each set's entries.
         let mut stmt = self.conn.prepare(
-            "SELECT entitlement, count(*) FROM access_grant WHERE snapshot_id = ?1
-             GROUP BY entitlement",
+            "SELECT e.entitlement, sum(h.holders)
+             FROM (SELECT grant_set_id, count(*) AS holders FROM snapshot_user
+                   WHERE snapshot_id = ?1 AND grant_set_id IS NOT NULL
+                   GROUP BY grant_set_id) AS h
+             JOIN grant_set_entry e ON e.set_id = h.grant_set_id
+             GROUP BY e.entitlement",
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
