@@ -862,6 +862,20 @@ mod tests {
         let _ = writer.add_grants(&[]);
     }
 
+    /// A user group staged and never taken back would be lost: storing
+    /// the accounts then is a bug, and panics.
+    #[test]
+    #[should_panic(expected = "staged but never stored")]
+    fn no_staged_group_is_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db"), OpenMode::Create).unwrap();
+        let mut writer = new_snapshot(&mut store);
+        let group: Box<serde_json::value::RawValue> =
+            serde_json::from_str(r#"{"id":"S1","users":["U1"]}"#).unwrap();
+        writer.stage_usergroups(0, None, &[&group]).unwrap();
+        let _ = writer.finish_accounts();
+    }
+
     /// Grants of an account the snapshot does not list could not join a
     /// set: 0006 is rolled back rather than lose them.
     #[test]

@@ -70,13 +70,15 @@ pub enum AccessLogCoverage {
 /// Where a sync stages what it stores only once every account is read, on
 /// disk (`temp_store = FILE`):
 ///
-/// - the accounts and the grants read, until [`SnapshotWriter::complete`]
-///   stores each account with its set of grants, in key order. An account
-///   is staged with its record and whether it can hold grants; a grant once
-///   per account and entitlement (the first read of the two wins);
-/// - the user groups, as Slack sent them: the `position`-th of the
-///   `answer`-th `usergroups.list` answer, with the workspace it was asked
-///   of.
+/// - the accounts and the grants read, until
+///   [`SnapshotWriter::finish_accounts`] stores each account with its set
+///   of grants, in key order. An account is staged with its record and
+///   whether it can hold grants; a grant once per account and entitlement
+///   (the first read of the two wins);
+/// - the user groups, as Slack sent them, until
+///   [`SnapshotWriter::take_staged_usergroup`] takes them back: the
+///   `position`-th of the `answer`-th `usergroups.list` answer, with the
+///   workspace it was asked of.
 const STAGES: &str = "DROP TABLE IF EXISTS temp.account_stage;
      DROP TABLE IF EXISTS temp.grant_stage;
      DROP TABLE IF EXISTS temp.group_stage;
@@ -158,8 +160,6 @@ impl Store {
 
 /// A user group staged by [`SnapshotWriter::stage_usergroups`].
 pub struct StagedGroup {
-    /// Where it was staged: its answer and its position in it.
-    pub key: (i64, i64),
     /// The workspace its answer was asked of.
     pub team: Option<String>,
     /// The group as Slack sent it.
@@ -365,7 +365,7 @@ impl SnapshotWriter<'_> {
 
     /// Stage the user groups of the `answer`-th `usergroups.list` answer
     /// (`groups`, as Slack sent them; `team`, the workspace it was asked
-    /// of), on disk until [`staged_usergroup`](Self::staged_usergroup)
+    /// of), on disk until [`take_staged_usergroup`](Self::take_staged_usergroup)
     /// gives them back for [`add_usergroup`](Self::add_usergroup).
     pub fn stage_usergroups(
         &mut self,
@@ -382,28 +382,31 @@ impl SnapshotWriter<'_> {
         Ok(())
     }
 
-    /// The staged user group after `after` (none: the first), in the order
-    /// of the answers and of each answer's list.
-    pub fn staged_usergroup(
-        &self,
-        after: Option<(i64, i64)>,
-    ) -> Result<Option<StagedGroup>, StoreError> {
-        let (answer, position) = after.unwrap_or((-1, -1));
-        Ok(self
-            .store
-            .conn
+    /// Take the first staged user group, in the order of the answers and
+    /// of each answer's list; none when every one is taken.
+    pub fn take_staged_usergroup(&mut self) -> Result<Option<StagedGroup>, StoreError> {
+        let conn = &self.store.conn;
+        let first = conn
             .prepare_cached(
                 "SELECT answer, position, team_id, raw FROM temp.group_stage
-                 WHERE (answer, position) > (?1, ?2) ORDER BY answer, position LIMIT 1",
+                 ORDER BY answer, position LIMIT 1",
             )?
-            .query_row([answer, position], |r| {
-                Ok(StagedGroup {
-                    key: (r.get(0)?, r.get(1)?),
-                    team: r.get(2)?,
-                    raw: r.get(3)?,
-                })
+            .query_row([], |r| {
+                Ok((
+                    (r.get::<_, i64>(0)?, r.get::<_, i64>(1)?),
+                    StagedGroup {
+                        team: r.get(2)?,
+                        raw: r.get(3)?,
+                    },
+                ))
             })
-            .optional()?)
+            .optional()?;
+        let Some(((answer, position), group)) = first else {
+            return Ok(None);
+        };
+        conn.prepare_cached("DELETE FROM temp.group_stage WHERE answer = ?1 AND position = ?2")?
+            .execute([answer, position])?;
+        Ok(Some(group))
     }
 
     /// Store a user group with the JSON Slack sent for it (`raw`), every
@@ -540,6 +543,9 @@ impl SnapshotWriter<'_> {
         }
         self.accounts_stored = true;
         let conn = &self.store.conn;
+        let untaken: i64 =
+            conn.query_row("SELECT count(*) FROM temp.group_stage", [], |r| r.get(0))?;
+        assert_eq!(untaken, 0, "user groups were staged but never stored");
         let mut staged = conn.prepare(
             "SELECT a.user_id, a.record_id, g.entitlement, g.workspace_id
              FROM temp.account_stage a LEFT JOIN temp.grant_stage g ON g.user_id = a.user_id

@@ -193,13 +193,11 @@ async fn stage_usergroups(
 /// accounts of the snapshot.
 fn store_usergroups(writer: &mut SnapshotWriter, default_team: &str) -> Result<u64, Error> {
     let mut unknown = 0;
-    let mut after = None;
-    while let Some(staged) = writer.staged_usergroup(after)? {
+    while let Some(staged) = writer.take_staged_usergroup()? {
         let group: wire::Usergroup =
             wire::decode_raw("usergroups.list", "a user group", &staged.raw)?;
         let team = staged.team.as_deref().unwrap_or(default_team);
         unknown += writer.add_usergroup(team, &group, &staged.raw)?;
-        after = Some(staged.key);
     }
     Ok(unknown)
 }
