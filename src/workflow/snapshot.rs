@@ -162,12 +162,12 @@ async fn fetch_team(client: &SlackClient) -> Result<wire::Team, SlackError> {
 
 /// Every user group with its members, disabled ones too; on Grid those of
 /// workspace `team_id`, which an org token must name. Staged in the writer
-/// as Slack sent them, the `order`-th answer of the sync, so that they are
+/// as Slack sent them, the `answer`-th of the sync, so that they are
 /// not held in memory while the accounts are read: [`store_usergroups`]
 /// stores them after.
 async fn stage_usergroups(
     client: &SlackClient,
-    order: usize,
+    answer: usize,
     team_id: Option<&str>,
     writer: &RefCell<&mut SnapshotWriter<'_>>,
 ) -> Result<(), Error> {
@@ -183,7 +183,7 @@ async fn stage_usergroups(
     let list: wire::UsergroupsList = decode("usergroups.list", &body)?;
     writer
         .borrow_mut()
-        .stage_usergroups(order, team_id, &list.usergroups)?;
+        .stage_usergroups(answer, team_id, &list.usergroups)?;
     Ok(())
 }
 
