@@ -442,6 +442,7 @@ pub async fn read_into(
             writer.add_workspace(&team)?;
             let unknown = store_usergroups(&mut writer, &team.id)?;
             writer.finish_accounts()?;
+            progress.stage("grants derived; reading the access logs");
             Ok::<_, Error>((users, unknown))
         },
         async { detect_plan(client, identity).await.map_err(Error::from) },
@@ -688,6 +689,7 @@ async fn read_org_into(
             // Each was staged with its workspace.
             let unknown = store_usergroups(&mut writer, "")?;
             writer.finish_accounts()?;
+            progress.stage("grants derived; reading the access logs");
             Ok::<_, Error>((users, unknown))
         },
         access_logs(client, identity, &team_ids, &shared),
