@@ -635,13 +635,24 @@ mod tests {
         conn
     }
 
-    fn all_grants(conn: &Connection) -> Vec<(i64, String, String, Option<String>)> {
-        conn.prepare("SELECT * FROM access_grant ORDER BY snapshot_id, user_id, entitlement")
+    /// Every row `sql` gives, each as a tuple of its columns.
+    fn rows<T>(conn: &Connection, sql: &str) -> Vec<T>
+    where
+        T: for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>,
+    {
+        conn.prepare(sql)
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map([], |r| T::try_from(r))
             .unwrap()
             .map(Result::unwrap)
             .collect()
+    }
+
+    fn all_grants(conn: &Connection) -> Vec<(i64, String, String, Option<String>)> {
+        rows(
+            conn,
+            "SELECT * FROM access_grant ORDER BY snapshot_id, user_id, entitlement",
+        )
     }
 
     /// 0006 turns each account's grants into a set shared by every
@@ -667,17 +678,11 @@ mod tests {
         assert_eq!(before.len(), 8);
         let mut store = Store::open(&path, OpenMode::Existing).unwrap();
         assert_eq!(all_grants(&store.conn), before);
-        let sets: Vec<(i64, String, i64)> = store
-            .conn
-            .prepare(
-                "SELECT snapshot_id, user_id, grant_set_id FROM snapshot_user
-                 ORDER BY snapshot_id, user_id",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let sets: Vec<(i64, String, i64)> = rows(
+            &store.conn,
+            "SELECT snapshot_id, user_id, grant_set_id FROM snapshot_user
+             ORDER BY snapshot_id, user_id",
+        );
         assert_eq!(
             sets,
             [
@@ -757,12 +762,10 @@ mod tests {
     }
 
     fn all_members(conn: &Connection) -> Vec<(i64, String, String)> {
-        conn.prepare("SELECT * FROM usergroup_member ORDER BY snapshot_id, usergroup_id, user_id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        rows(
+            conn,
+            "SELECT * FROM usergroup_member ORDER BY snapshot_id, usergroup_id, user_id",
+        )
     }
 
     /// 0007 turns each group's members into a set shared by every group
@@ -785,17 +788,11 @@ mod tests {
         assert_eq!(before.len(), 10);
         let store = Store::open(&path, OpenMode::Existing).unwrap();
         assert_eq!(all_members(&store.conn), before);
-        let sets: Vec<(i64, String, Option<i64>)> = store
-            .conn
-            .prepare(
-                "SELECT snapshot_id, usergroup_id, member_set_id FROM usergroup
-                 ORDER BY snapshot_id, usergroup_id",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let sets: Vec<(i64, String, Option<i64>)> = rows(
+            &store.conn,
+            "SELECT snapshot_id, usergroup_id, member_set_id FROM usergroup
+             ORDER BY snapshot_id, usergroup_id",
+        );
         let expected: Vec<(i64, String, Option<i64>)> = [1, 2]
             .into_iter()
             .flat_map(|s| {
@@ -1008,34 +1005,24 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path, OpenMode::Existing).unwrap();
-        let rows: Vec<(String, String, Option<i64>)> = store
-            .conn
-            .prepare(
-                "SELECT user_id, CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT), guest_expires_at
-                 FROM snapshot_users WHERE snapshot_id = 1 ORDER BY user_id",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let records: Vec<(String, String, Option<i64>)> = rows(
+            &store.conn,
+            "SELECT user_id, CAST(sqlar_uncompress(raw, raw_bytes) AS TEXT), guest_expires_at
+             FROM snapshot_users WHERE snapshot_id = 1 ORDER BY user_id",
+        );
         assert_eq!(
-            rows,
+            records,
             [
                 ("U1".into(), member.into(), None),
                 ("U2".into(), guest.into(), Some(1_790_726_400)),
             ]
         );
         // The long record is compressed, the short one kept as it was.
-        let packed: Vec<bool> = store
-            .conn
-            .prepare("SELECT length(raw) < raw_bytes FROM user_record ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(packed, [true, false]);
+        let packed: Vec<(bool,)> = rows(
+            &store.conn,
+            "SELECT length(raw) < raw_bytes FROM user_record ORDER BY id",
+        );
+        assert_eq!(packed, [(true,), (false,)]);
         let (back, shrunk): (String, bool) = store
             .conn
             .query_row(
