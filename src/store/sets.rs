@@ -109,13 +109,16 @@ impl SetDigest {
     }
 }
 
-/// The id of the set of `entries` (in key order, at least one), stored
-/// with them if no set of the same entries is.
+/// The id of the set of `entries` (in key order), stored with them if no
+/// set of the same entries is; none for no entries, which is no set.
 pub(crate) fn find_or_store<'e>(
     conn: &Connection,
     kind: Kind,
     entries: impl Iterator<Item = (&'e str, Option<&'e str>)> + Clone,
-) -> rusqlite::Result<i64> {
+) -> rusqlite::Result<Option<i64>> {
+    if entries.clone().next().is_none() {
+        return Ok(None);
+    }
     let mut digest = SetDigest::new(kind);
     for (key, detail) in entries.clone() {
         digest
@@ -128,7 +131,7 @@ pub(crate) fn find_or_store<'e>(
         .query_row([digest.as_slice()], |r| r.get(0))
         .optional()?
     {
-        return Ok(id);
+        return Ok(Some(id));
     }
     conn.prepare_cached(kind.new_set())?
         .execute([digest.as_slice()])?;
@@ -140,7 +143,7 @@ pub(crate) fn find_or_store<'e>(
             Kind::Members => entry.execute(params![id, key])?,
         };
     }
-    Ok(id)
+    Ok(Some(id))
 }
 
 struct SetDigestAggregate(Kind);

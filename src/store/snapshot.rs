@@ -78,10 +78,14 @@ pub enum AccessLogCoverage {
 /// - the user groups, as Slack sent them, until
 ///   [`SnapshotWriter::take_staged_usergroup`] takes them back: the
 ///   `position`-th of the `answer`-th `usergroups.list` answer, with the
-///   workspace it was asked of.
+///   workspace it was asked of;
+/// - each access-log page's latest access of each account, until
+///   [`SnapshotWriter::finish_last_access`] keeps each account's latest.
 const STAGES: &str = "DROP TABLE IF EXISTS temp.account_stage;
      DROP TABLE IF EXISTS temp.grant_stage;
      DROP TABLE IF EXISTS temp.group_stage;
+     DROP TABLE IF EXISTS temp.access_seen;
+     CREATE TEMP TABLE access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL);
      CREATE TEMP TABLE group_stage (
          answer   INTEGER NOT NULL,
          position INTEGER NOT NULL,
@@ -102,11 +106,6 @@ const STAGES: &str = "DROP TABLE IF EXISTS temp.account_stage;
      ) WITHOUT ROWID;";
 
 const STAGE_GRANT: &str = "INSERT OR IGNORE INTO temp.grant_stage (user_id, entitlement, workspace_id) VALUES (?1, ?2, ?3)";
-
-/// Where a sync stages the access logs' pages, each account's latest
-/// access on each: a temporary table, on disk (`temp_store = FILE`).
-const ACCESS_SEEN: &str =
-    "CREATE TEMP TABLE IF NOT EXISTS access_seen (user_id TEXT NOT NULL, seen INTEGER NOT NULL)";
 
 pub struct SnapshotWriter<'a> {
     store: &'a mut Store,
@@ -459,15 +458,7 @@ impl SnapshotWriter<'_> {
             .collect();
         members.sort_unstable();
         members.dedup();
-        let members = if members.is_empty() {
-            None
-        } else {
-            Some(sets::find_or_store(
-                conn,
-                Kind::Members,
-                members.iter().map(|u| (*u, None)),
-            )?)
-        };
+        let members = sets::find_or_store(conn, Kind::Members, members.iter().map(|u| (*u, None)))?;
         group_stmt.execute(params![
             self.id,
             g.id,
@@ -500,10 +491,10 @@ impl SnapshotWriter<'_> {
         &mut self,
         last: &std::collections::HashMap<&str, i64>,
     ) -> Result<(), StoreError> {
-        let conn = &self.store.conn;
-        conn.execute_batch(ACCESS_SEEN)?;
-        let mut stmt =
-            conn.prepare_cached("INSERT INTO temp.access_seen (user_id, seen) VALUES (?1, ?2)")?;
+        let mut stmt = self
+            .store
+            .conn
+            .prepare_cached("INSERT INTO temp.access_seen (user_id, seen) VALUES (?1, ?2)")?;
         for (user, at) in last {
             stmt.execute(params![user, at])?;
         }
@@ -512,9 +503,7 @@ impl SnapshotWriter<'_> {
 
     /// Store each account's latest access from the pages added.
     pub fn finish_last_access(&mut self) -> Result<(), StoreError> {
-        let conn = &self.store.conn;
-        conn.execute_batch(ACCESS_SEEN)?;
-        conn.execute(
+        self.store.conn.execute(
             "INSERT INTO last_access (snapshot_id, user_id, last_access)
              SELECT ?1, user_id, max(seen) FROM temp.access_seen GROUP BY user_id",
             [self.id],
@@ -526,7 +515,7 @@ impl SnapshotWriter<'_> {
     pub fn clear_last_access(&mut self) -> Result<(), StoreError> {
         self.store
             .conn
-            .execute_batch("DROP TABLE IF EXISTS temp.access_seen")?;
+            .execute_batch("DELETE FROM temp.access_seen")?;
         Ok(())
     }
 
@@ -551,13 +540,24 @@ impl SnapshotWriter<'_> {
              FROM temp.account_stage a LEFT JOIN temp.grant_stage g ON g.user_id = a.user_id
              ORDER BY a.user_id, g.entitlement",
         )?;
-        let mut sets = SetWriter {
-            account: conn.prepare_cached(
-                "INSERT INTO snapshot_user (snapshot_id, user_id, record_id, grant_set_id)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?,
-            conn,
-            snapshot: self.id,
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO snapshot_user (snapshot_id, user_id, record_id, grant_set_id)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let snapshot = self.id;
+        // One account, of `record`, with the set of `entries` (in
+        // entitlement order).
+        let mut store = |user: &str,
+                         record: i64,
+                         entries: &[(String, Option<String>)]|
+         -> Result<(), StoreError> {
+            let set = sets::find_or_store(
+                conn,
+                Kind::Grants,
+                entries.iter().map(|(e, w)| (e.as_str(), w.as_deref())),
+            )?;
+            insert.execute(params![snapshot, user, record, set])?;
+            Ok(())
         };
         let mut holder: Option<(String, i64)> = None;
         let mut entries: Vec<(String, Option<String>)> = Vec::new();
@@ -566,7 +566,7 @@ impl SnapshotWriter<'_> {
             let user: &str = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
             if holder.as_ref().is_none_or(|(h, _)| h != user) {
                 if let Some((h, record)) = &holder {
-                    sets.store(h, *record, &entries)?;
+                    store(h, *record, &entries)?;
                 }
                 holder = Some((user.to_owned(), r.get(1)?));
                 entries.clear();
@@ -576,7 +576,7 @@ impl SnapshotWriter<'_> {
             }
         }
         if let Some((h, record)) = &holder {
-            sets.store(h, *record, &entries)?;
+            store(h, *record, &entries)?;
         }
         drop(rows);
         conn.execute_batch(
@@ -644,37 +644,6 @@ impl SnapshotWriter<'_> {
              WHERE id = ?1 AND status = 'running'",
             params![self.id, now_rfc3339(), reason, api_calls as i64],
         )?;
-        Ok(())
-    }
-}
-
-/// Stores accounts with their grant sets.
-struct SetWriter<'c> {
-    conn: &'c rusqlite::Connection,
-    snapshot: i64,
-    account: rusqlite::CachedStatement<'c>,
-}
-
-impl SetWriter<'_> {
-    /// Store `user`'s account, of `record`, with the set of `entries` (in
-    /// entitlement order; none: no set), storing the set if it is new.
-    fn store(
-        &mut self,
-        user: &str,
-        record: i64,
-        entries: &[(String, Option<String>)],
-    ) -> Result<(), StoreError> {
-        let set = if entries.is_empty() {
-            None
-        } else {
-            Some(sets::find_or_store(
-                self.conn,
-                Kind::Grants,
-                entries.iter().map(|(e, w)| (e.as_str(), w.as_deref())),
-            )?)
-        };
-        self.account
-            .execute(params![self.snapshot, user, record, set])?;
         Ok(())
     }
 }
