@@ -121,6 +121,7 @@ pub async fn take(
     match read {
         Ok(read) => {
             writer.complete(read.completion)?;
+            tracing::debug!("TT committed");
             Ok(Taken {
                 snapshot_id,
                 unknown_group_members: read.unknown_group_members,
