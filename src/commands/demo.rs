@@ -195,7 +195,7 @@ fn sync_step(ctx: &Context, label: &str) -> Result<i64, Error> {
     views::print_sync_summary(
         ctx.format,
         ctx.quiet,
-        &store.summary(taken.snapshot_id)?,
+        &store.summary(taken.snapshot_id, taken.headcount)?,
         started.elapsed(),
         taken.unknown_group_members,
     )

@@ -22,11 +22,8 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<u8, Error> {
     ));
     bar.finish();
     let taken = taken?;
-    tracing::debug!("TT closed");
     let store = Store::open(&ctx.db, OpenMode::Existing)?;
-    tracing::debug!("TT opened");
-    let summary = store.summary(taken.snapshot_id)?;
-    tracing::debug!("TT summary");
+    let summary = store.summary(taken.snapshot_id, taken.headcount)?;
     views::print_sync_summary(
         ctx.format,
         ctx.quiet,

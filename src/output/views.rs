@@ -41,9 +41,9 @@ pub fn print_sync_summary(
     unknown_group_members: u64,
 ) -> std::io::Result<()> {
     let s = &summary.snapshot;
+    let h = &summary.headcount;
     let count_of = |t: &str, st: &str| {
-        summary
-            .accounts
+        h.accounts
             .iter()
             .filter(|a| (t.is_empty() || a.account_type == t) && a.account_status == st)
             .map(|a| a.count)
@@ -73,13 +73,12 @@ pub fn print_sync_summary(
         ),
         ("bots and apps", count_of("bot", "active").to_string()),
         ("deactivated", count_of("", "deactivated").to_string()),
-        ("admins", summary.admins.to_string()),
-        ("owners", summary.owners.to_string()),
+        ("admins", h.admins.to_string()),
+        ("owners", h.owners.to_string()),
         ("user groups", s.counts.usergroups.to_string()),
         (
             "org role grants",
-            summary
-                .grants_by_kind
+            h.grants_by_kind
                 .get("org_role")
                 .copied()
                 .unwrap_or(0)

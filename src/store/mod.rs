@@ -21,8 +21,8 @@ pub use journal::{JournalEntry, JournalRow, NewRun};
 pub use query::{PopulationCounts, SnapshotMeta};
 pub use records::{ApplyRun, PrivilegedGrant, RevocationRecord, Table, WorkspaceAccounts};
 pub use snapshot::{
-    AccessLogCoverage, AccountCount, AccountRow, Completion, NewSnapshot, SnapshotCounts,
-    SnapshotInfo, SnapshotSummary, SnapshotWriter, StagedGroup, UserRow,
+    AccessLogCoverage, AccountCount, AccountRow, Completion, Headcount, NewSnapshot,
+    SnapshotCounts, SnapshotInfo, SnapshotSummary, SnapshotWriter, StagedGroup, UserRow,
 };
 
 /// Written into the file header so that slack-uar never mistakes another
@@ -701,6 +701,7 @@ mod tests {
         // A sync seeing U1 as it was holds the set the migration made.
         let raw = r#"{"id":"U1","team_id":"T1","name":"U1"}"#;
         let mut writer = new_snapshot(&mut store);
+        let id = writer.id();
         writer
             .add_users(
                 "T1",
@@ -710,7 +711,7 @@ mod tests {
                 }],
             )
             .unwrap();
-        let id = writer
+        let headcount = writer
             .complete(snapshot::Completion {
                 plan: crate::domain::model::Plan::Pro,
                 plan_evidence: String::new(),
@@ -734,6 +735,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!((set, sets), (1, 2));
+        // Counted in the transaction, the headcount is the committed one's.
+        let again = store.headcount(id).unwrap();
+        assert_eq!(
+            serde_json::to_value(&headcount).unwrap(),
+            serde_json::to_value(&again).unwrap()
+        );
+        assert_eq!(headcount.accounts.len(), 1);
     }
 
     /// Groups S1..S4 in snapshots 1 and 2 of a schema-5 file, listing

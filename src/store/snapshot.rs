@@ -115,9 +115,10 @@ pub struct SnapshotWriter<'a> {
     groups: HashSet<String>,
     /// Compresses the JSON of new account records and of user groups.
     packer: Packer,
-    /// Whether the accounts are stored with their grants
-    /// ([`finish_accounts`](Self::finish_accounts)): no more can be added.
-    accounts_stored: bool,
+    /// What the snapshot holds, counted once the accounts are stored with
+    /// their grants ([`finish_accounts`](Self::finish_accounts)): no more
+    /// can be added after.
+    headcount: Option<Headcount>,
     open: bool,
 }
 
@@ -151,7 +152,7 @@ impl Store {
             _lock: lock,
             groups: HashSet::new(),
             packer: Packer::default(),
-            accounts_stored: false,
+            headcount: None,
             open: true,
         })
     }
@@ -307,7 +308,7 @@ impl SnapshotWriter<'_> {
     /// [`finish_accounts`](Self::finish_accounts), never after.
     fn still_adding(&self) {
         assert!(
-            !self.accounts_stored,
+            self.headcount.is_none(),
             "an account, grant or group was added after the accounts were stored"
         );
     }
@@ -527,10 +528,9 @@ impl SnapshotWriter<'_> {
     /// grant, are still being read); [`complete`](Self::complete) calls it
     /// otherwise.
     pub fn finish_accounts(&mut self) -> Result<(), StoreError> {
-        if self.accounts_stored {
+        if self.headcount.is_some() {
             return Ok(());
         }
-        self.accounts_stored = true;
         let conn = &self.store.conn;
         let untaken: i64 =
             conn.query_row("SELECT count(*) FROM temp.group_stage", [], |r| r.get(0))?;
@@ -583,12 +583,17 @@ impl SnapshotWriter<'_> {
             "DROP TABLE temp.account_stage; DROP TABLE temp.grant_stage;
              DROP TABLE temp.group_stage;",
         )?;
+        // Counted now, while a sync still reads the access logs (which
+        // change none of it), rather than after its last call.
+        self.headcount = Some(self.store.headcount(self.id)?);
         Ok(())
     }
 
-    /// Mark the snapshot complete and commit everything.
-    pub fn complete(mut self, done: Completion) -> Result<i64, StoreError> {
+    /// Mark the snapshot complete and commit everything. Gives what the
+    /// snapshot holds.
+    pub fn complete(mut self, done: Completion) -> Result<Headcount, StoreError> {
         self.finish_accounts()?;
+        let headcount = self.headcount.take().expect("the accounts were counted");
         let by_method = serde_json::to_string(&done.api_calls_by_method).expect("a map serializes");
         let n = self.store.conn.execute(
             "UPDATE snapshot SET status = 'complete', finished_at = ?2, plan = ?3, plan_evidence = ?4,
@@ -625,7 +630,7 @@ impl SnapshotWriter<'_> {
         }
         self.store.conn.execute_batch("COMMIT")?;
         self.open = false;
-        Ok(self.id)
+        Ok(headcount)
     }
 
     /// Roll back everything written and record why the sync failed.
@@ -711,6 +716,13 @@ pub struct AccountCount {
 pub struct SnapshotSummary {
     pub snapshot: SnapshotInfo,
     pub plan_evidence: Option<String>,
+    #[serde(flatten)]
+    pub headcount: Headcount,
+}
+
+/// Who a snapshot holds: accounts by type and status, and the privileged.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headcount {
     pub accounts: Vec<AccountCount>,
     pub admins: i64,
     pub owners: i64,
@@ -807,13 +819,24 @@ impl Store {
             .ok_or(StoreError::NoSnapshot { id })
     }
 
-    pub fn summary(&self, id: i64) -> Result<SnapshotSummary, StoreError> {
+    /// What `sync` reports of snapshot `id`, whose `headcount` its writer
+    /// counted.
+    pub fn summary(&self, id: i64, headcount: Headcount) -> Result<SnapshotSummary, StoreError> {
         let snapshot = self.snapshot(id)?;
         let plan_evidence = self.conn.query_row(
             "SELECT plan_evidence FROM snapshot WHERE id = ?1",
             [id],
             |r| r.get(0),
         )?;
+        Ok(SnapshotSummary {
+            snapshot,
+            plan_evidence,
+            headcount,
+        })
+    }
+
+    /// Who snapshot `id` holds.
+    pub fn headcount(&self, id: i64) -> Result<Headcount, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT account_type, account_status, count(*) FROM snapshot_users
              WHERE snapshot_id = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
@@ -841,9 +864,7 @@ impl Store {
                AND account_type IN ('multi_channel_guest', 'single_channel_guest')",
         )?;
         let grants_by_kind = self.grants_by_kind(id)?;
-        Ok(SnapshotSummary {
-            snapshot,
-            plan_evidence,
+        Ok(Headcount {
             accounts,
             admins,
             owners,

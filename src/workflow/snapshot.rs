@@ -25,8 +25,8 @@ use crate::slack::client::decode;
 use crate::slack::identity::{Identity, Reach, identify};
 use crate::slack::{ScimProbe, SlackClient, SlackError, translate, wire};
 use crate::store::{
-    AccessLogCoverage, AccountRow, Completion, NewSnapshot, OpenMode, SnapshotWriter, Store,
-    UserRow,
+    AccessLogCoverage, AccountRow, Completion, Headcount, NewSnapshot, OpenMode, SnapshotWriter,
+    Store, UserRow,
 };
 
 /// `users.list` returns at most this many users a page; asking for more is
@@ -76,6 +76,8 @@ pub struct SyncRead {
 #[derive(Debug)]
 pub struct Taken {
     pub snapshot_id: i64,
+    /// Who the snapshot holds, counted before its last call.
+    pub headcount: Headcount,
     /// Members listed by user groups whom the user list did not return.
     pub unknown_group_members: u64,
 }
@@ -120,10 +122,10 @@ pub async fn take(
     };
     match read {
         Ok(read) => {
-            writer.complete(read.completion)?;
-            tracing::debug!("TT committed");
+            let headcount = writer.complete(read.completion)?;
             Ok(Taken {
                 snapshot_id,
+                headcount,
                 unknown_group_members: read.unknown_group_members,
             })
         }
