@@ -17,9 +17,12 @@ use tokio::time::Instant;
 
 use super::tiers::{calls_per_minute, rate_limit_tier};
 
-/// How far under a tier's pace the client stays, so that a call that
-/// arrives a little early (network jitter) still finds a token.
-const MARGIN: f64 = 0.97;
+/// How far under a tier's pace the client stays. A call that arrives a
+/// little early (network jitter) still finds a token: the bucket holds one
+/// fewer than Slack's burst, so Slack keeps a call's worth in hand. The
+/// margin only has to cover the two clocks running at slightly different
+/// rates.
+const MARGIN: f64 = 0.99;
 
 /// How much slower a method goes after each 429.
 const SLOWDOWN: f64 = 0.8;
@@ -112,7 +115,7 @@ mod tests {
         for i in 0..19 {
             assert_eq!(pacer.reserve("users.list", t0), Duration::ZERO, "call {i}");
         }
-        // Then one every 3 s / 0.97, queued in order.
+        // Then one every 3 s / 0.99, queued in order.
         let step = 3.0 / MARGIN;
         for k in 1..=3 {
             let wait = pacer.reserve("users.list", t0).as_secs_f64();
@@ -131,19 +134,31 @@ mod tests {
         let minute = Duration::from_secs(6);
         let pacer = Pacer::new(minute);
         let mut slack = crate::sandbox::limits::TierLimits::new(minute);
+        // A second Slack that gets each call, in order, after a delay that
+        // varies from call to call up to a third of the pace (0.3 s), the
+        // first call's the longest: jitter.
+        let mut far_slack = crate::sandbox::limits::TierLimits::new(minute);
         let t0 = std::time::Instant::now();
         let start = Instant::now();
         let mut sent_at = Duration::ZERO;
-        for _ in 0..200 {
+        let mut arrived_at = Duration::ZERO;
+        for k in 0..200u64 {
             let wait = pacer.reserve("team.accessLogs", start + sent_at);
             sent_at += wait;
             assert_eq!(slack.take("team.accessLogs", t0 + sent_at), Ok(()));
+            let delay = Duration::from_millis((99 + k * 37) % 100);
+            arrived_at = arrived_at.max(sent_at + delay);
+            assert_eq!(
+                far_slack.take("team.accessLogs", t0 + arrived_at),
+                Ok(()),
+                "call {k}"
+            );
         }
         // 200 tier-2 calls at 20 per 6 s, after a burst of 19: the floor is
-        // 181 × 0.3 s; the pacer takes 3% longer.
+        // 181 × 0.3 s; the pacer takes 1% longer.
         let floor = 181.0 * 0.3;
         let took = sent_at.as_secs_f64();
-        assert!(took >= floor && took <= floor * 1.04, "{took} vs {floor}");
+        assert!(took >= floor && took <= floor * 1.015, "{took} vs {floor}");
     }
 
     #[test]
