@@ -68,14 +68,17 @@ impl XlsxSheet {
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), XlsxError> {
         self.rows += 1;
         let row = self.rows;
-        let editable = self.editable.clone();
-        let unlocked = self.unlocked.clone();
-        let ws = self.sheet();
+        // The fields borrowed apart, not cloned for every row.
+        let (editable, unlocked) = (&self.editable, &self.unlocked);
+        let ws = self
+            .workbook
+            .worksheet_from_index(0)
+            .expect("the review sheet was added first");
         for (i, cell) in cells.iter().enumerate() {
             let (col, text) = (i as u16, cell.as_ref());
             match (editable[i], text.is_empty()) {
-                (true, true) => ws.write_blank(row, col, &unlocked)?,
-                (true, false) => ws.write_string_with_format(row, col, text, &unlocked)?,
+                (true, true) => ws.write_blank(row, col, unlocked)?,
+                (true, false) => ws.write_string_with_format(row, col, text, unlocked)?,
                 (false, true) => ws,
                 (false, false) => ws.write_string(row, col, text)?,
             };
