@@ -9,6 +9,9 @@ use crate::error::{Error, exit};
 use crate::sandbox::{OrgData, Sandbox};
 
 pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
+    if args.data.is_none() && args.generate_users.is_some() {
+        allocate_in_large_steps();
+    }
     let org = match (&args.data, args.generate_users, args.generate_workspaces) {
         (Some(dir), _, _) => OrgData::load(dir)?,
         (None, Some(n), Some(w)) => OrgData::generate_grid(n, w.into(), args.quarter_later),
@@ -40,4 +43,18 @@ pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
         tracing::info!(signal, "sandbox stopping");
         Ok(exit::OK)
     })
+}
+
+/// A generated org is millions of small allocations made at once on every
+/// core (800 MiB for 100,000 users), and glibc grows each thread's heap a
+/// little at a time, a system call each: ask it for 64 MiB at a time
+/// instead. The sandbox starts with about a fifth less CPU (README,
+/// Performance).
+fn allocate_in_large_steps() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets one of glibc's allocator tunables, under the
+    // allocator's own lock.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
 }
