@@ -1,17 +1,21 @@
 //! The sandbox's world: one Slack org as JSON, loaded from a folder of
 //! sample data, taken from the copy bundled into the binary, or generated at
 //! any size for benchmarks. Users and groups stay raw JSON so that the
-//! sandbox serves exactly what the files say, missing fields included.
+//! sandbox serves exactly what the files say, missing fields included; a
+//! generated org's users are kept as the JSON text they were written as
+//! (see [`Users`]).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::SandboxError;
+pub use super::users::{UserFacts, Users};
 use crate::domain::model::Plan;
 use crate::slack::wire;
 
@@ -166,7 +170,7 @@ pub struct OrgData {
     pub workspaces: Vec<Value>,
     /// The first token is the one the sandbox advertises.
     pub tokens: Vec<TokenSpec>,
-    pub users: Vec<Value>,
+    pub users: Users,
     pub usergroups: Vec<Value>,
     /// Enterprise Grid: `{role_id, entity_id, user_id, date_create}` entries.
     pub role_assignments: Vec<Value>,
@@ -178,21 +182,6 @@ pub struct OrgData {
     /// are history: someone removed from a workspace later keeps the
     /// entries they made there.
     pub access_index: HashMap<Option<String>, Arc<Vec<u32>>>,
-    /// Each user's position in `users` by id, made on first use; users are
-    /// changed in place, never added, removed or reordered.
-    pub user_positions: OnceLock<HashMap<String, usize>>,
-    /// What the list methods filter on, per user in `users` order, made on
-    /// first use and forgotten by [`user_mut`](Self::user_mut).
-    pub user_facts: OnceLock<Vec<UserFacts>>,
-}
-
-/// A user's id, whether deactivated, and workspaces, read out of the JSON
-/// once rather than at every call of a list method.
-#[derive(Debug, Clone)]
-pub struct UserFacts {
-    pub id: String,
-    pub deleted: bool,
-    pub teams: Vec<String>,
 }
 
 impl OrgData {
@@ -228,44 +217,23 @@ impl OrgData {
 
     /// Every user's [`UserFacts`], in `users` order.
     pub fn facts(&self) -> &[UserFacts] {
-        self.user_facts.get_or_init(|| {
-            self.users
-                .iter()
-                .map(|u| UserFacts {
-                    id: u["id"].as_str().unwrap_or_default().to_owned(),
-                    deleted: u["deleted"].as_bool().unwrap_or(false),
-                    teams: super::grid::teams_of(u)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                })
-                .collect()
-        })
+        self.users.facts()
     }
 
-    /// The user at `at`, to change: what was read out of the users is
-    /// forgotten, to be read again.
-    pub fn user_mut(&mut self, at: usize) -> &mut Value {
-        self.user_facts = OnceLock::new();
-        &mut self.users[at]
+    /// Change the user at `at` with `change`.
+    pub fn change_user<R>(&mut self, at: usize, change: impl FnOnce(&mut Value) -> R) -> R {
+        self.users.change(at, change)
     }
 
     /// Where the user `id` is in `users`, found by index rather than by
     /// scanning.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let positions = self.user_positions.get_or_init(|| {
-            self.users
-                .iter()
-                .enumerate()
-                .filter_map(|(i, u)| Some((u["id"].as_str()?.to_owned(), i)))
-                .collect()
-        });
-        positions.get(id).copied()
+        self.users.position(id)
     }
 
     /// The user `id`.
-    pub fn user(&self, id: &str) -> Option<&Value> {
-        self.position(id).map(|i| &self.users[i])
+    pub fn user(&self, id: &str) -> Option<Cow<'_, Value>> {
+        self.position(id).map(|i| self.users.get(i))
     }
 
     pub fn team_id(&self) -> &str {
@@ -332,13 +300,11 @@ impl OrgData {
             team: meta.team,
             tokens: meta.tokens,
             workspaces: meta.workspaces,
-            users,
+            users: Users::parsed(users),
             usergroups,
             role_assignments: meta.role_assignments,
             access_logs,
             access_index: HashMap::new(),
-            user_positions: OnceLock::new(),
-            user_facts: OnceLock::new(),
         })
     }
 
@@ -346,13 +312,35 @@ impl OrgData {
     /// owners and admins, guests, bots, deactivated accounts, and one user
     /// group per hundred users. Deterministic, so runs compare.
     pub fn generate(n: usize) -> OrgData {
+        Self::generated(n, false)
+    }
+
+    /// [`generate`](Self::generate), or with `quarter_later` its org a
+    /// quarter later: the access logs are the first quarter's, the changes
+    /// made after them.
+    fn generated(n: usize, quarter_later: bool) -> OrgData {
         let mut org = Self::generated_without_users(n);
         let team_id = org.team_id().to_owned();
-        org.users = (0..n)
+        let mut people: Vec<GeneratedUser> = (0..n)
             .into_par_iter()
             .map(|i| generated_user(&team_id, i))
             .collect();
-        org.access_logs = generated_access_logs(&org.users);
+        org.access_logs = generated_access_logs(&people);
+        if quarter_later {
+            for (i, u) in people.iter_mut().enumerate() {
+                if i % 50 == 10 {
+                    u.profile.title = "Senior Engineer";
+                }
+                if i % 100 == 12 && !u.is_restricted {
+                    u.is_admin = true;
+                }
+                if i % 200 == 11 {
+                    u.deleted = true;
+                }
+            }
+            people.extend((n..n + n / 100).map(|i| generated_user(&team_id, i)));
+        }
+        org.users = as_text(people);
         org
     }
 
@@ -403,10 +391,8 @@ impl OrgData {
             }],
             access_logs: Vec::new(),
             access_index: HashMap::new(),
-            user_positions: OnceLock::new(),
-            user_facts: OnceLock::new(),
             workspaces: Vec::new(),
-            users: Vec::new(),
+            users: Users::default(),
             usergroups,
             role_assignments: Vec::new(),
         }
@@ -417,22 +403,7 @@ impl OrgData {
     /// The org of [`generate`](Self::generate) a quarter later: 1% new
     /// hires, 2% new titles, 1% promoted to admin, 0.5% gone.
     pub fn generate_quarter_later(n: usize) -> OrgData {
-        let mut org = Self::generate(n);
-        let team_id = org.team_id().to_owned();
-        for (i, u) in org.users.iter_mut().enumerate() {
-            if i % 50 == 10 {
-                u["profile"]["title"] = json!("Senior Engineer");
-            }
-            if i % 100 == 12 && !u["is_restricted"].as_bool().unwrap_or(false) {
-                u["is_admin"] = json!(true);
-            }
-            if i % 200 == 11 {
-                u["deleted"] = json!(true);
-            }
-        }
-        org.users
-            .extend((n..n + n / 100).map(|i| generated_user(&team_id, i)));
-        org
+        Self::generated(n, true)
     }
 }
 
@@ -448,12 +419,12 @@ impl OrgData {
         let enterprise = "E0GEN00001";
         let team = |t: usize| format!("T0GENW{t:04}");
         let total = if quarter_later { n + n / 100 } else { n };
-        let users: Vec<Value> = (0..total)
+        let people: Vec<GeneratedUser> = (0..total)
             .into_par_iter()
             .map(|i| {
                 let home = team(i % w);
                 let mut u = generated_user(&home, i);
-                let single = u["is_restricted"] == true || u["is_bot"] == true;
+                let single = u.is_restricted || u.is_bot;
                 let mut teams = vec![home.clone()];
                 if !single && i % 3 != 0 {
                     teams.push(team((i * 7 + 3) % w));
@@ -466,35 +437,37 @@ impl OrgData {
                 if quarter_later && i % 100 == 21 && teams.len() > 1 {
                     teams.pop();
                 }
-                let mut roles = serde_json::Map::new();
+                let mut roles = BTreeMap::new();
                 if i < w {
-                    roles.insert(team(i), json!("primary_owner"));
-                } else if u["is_admin"] == true {
+                    roles.insert(team(i), "primary_owner");
+                } else if u.is_admin {
                     // Admins come every fifty people, so by their home alone
                     // they would all fall in one workspace: spread them.
                     let admin_of = team((i / 50) % w);
                     if !teams.contains(&admin_of) {
                         teams.push(admin_of.clone());
                     }
-                    roles.insert(admin_of, json!("admin"));
+                    roles.insert(admin_of, "admin");
                 } else if quarter_later && i % 100 == 12 {
-                    roles.insert(home.clone(), json!("admin"));
+                    roles.insert(home.clone(), "admin");
                 }
                 if quarter_later && i % 200 == 11 {
-                    u["deleted"] = json!(true);
+                    u.deleted = true;
                 }
-                for flag in ["is_admin", "is_owner", "is_primary_owner"] {
-                    u[flag] = json!(false);
-                }
-                if u["is_bot"] != true {
-                    u["enterprise_user"] = json!({
-                        "id": u["id"], "enterprise_id": enterprise, "enterprise_name": "Generated Group",
-                        "is_admin": i < 3, "is_owner": i < 2, "is_primary_owner": i == 0,
-                        "teams": teams,
+                (u.is_admin, u.is_owner, u.is_primary_owner) = (false, false, false);
+                if !u.is_bot {
+                    u.enterprise_user = Some(EnterpriseUser {
+                        enterprise_id: enterprise,
+                        enterprise_name: "Generated Group",
+                        id: u.id.clone(),
+                        is_admin: i < 3,
+                        is_owner: i < 2,
+                        is_primary_owner: i == 0,
+                        teams,
                     });
                 }
-                if !roles.is_empty() && !single {
-                    u["sandbox_roles"] = Value::Object(roles);
+                if !single {
+                    u.sandbox_roles = roles;
                 }
                 u
             })
@@ -530,11 +503,9 @@ impl OrgData {
             workspaces: (0..w)
                 .map(|t| json!({"id": team(t), "name": format!("Workspace {t}"), "domain": format!("gen-{t}")}))
                 .collect(),
-            access_logs: generated_access_logs(&users),
+            access_logs: generated_access_logs(&people),
             access_index: HashMap::new(),
-            user_positions: OnceLock::new(),
-            user_facts: OnceLock::new(),
-            users,
+            users: as_text(people),
             role_assignments,
             ..org
         }
@@ -544,12 +515,10 @@ impl OrgData {
 /// Two entries (web and phone) for each active person of a generated org,
 /// the latest within the last month, but every 40th person dormant: last
 /// seen 200 days before the sandbox started.
-fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
+fn generated_access_logs(users: &[GeneratedUser]) -> Vec<wire::Login> {
     let now = chrono::Utc::now().timestamp();
     let day = 86_400;
-    let active = |(_, u): &(usize, &Value)| {
-        !(u["deleted"].as_bool().unwrap_or(false) || u["is_bot"].as_bool().unwrap_or(false))
-    };
+    let active = |(_, u): &(usize, &GeneratedUser)| !(u.deleted || u.is_bot);
     let mut out: Vec<wire::Login> = users
         .par_iter()
         .enumerate()
@@ -557,8 +526,8 @@ fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
         .flat_map_iter(|(i, u)| {
             let last = if i % 40 == 39 { 200 } else { (i % 30) as i64 };
             [("Slack Desktop", 0), ("Slack iOS", 2)].map(|(client, offset)| wire::Login {
-                user_id: u["id"].as_str().unwrap_or_default().to_owned(),
-                username: u["name"].as_str().map(str::to_owned),
+                user_id: u.id.clone(),
+                username: Some(u.name.clone()),
                 // Distinct, so that paging back with `before` is exercised.
                 date_first: now - (300 + (i % 200) as i64) * day - i as i64 - offset,
                 date_last: now - (last + offset) * day,
@@ -581,38 +550,159 @@ fn generated_access_logs(users: &[Value]) -> Vec<wire::Login> {
     out
 }
 
-fn generated_user(team_id: &str, i: usize) -> Value {
+/// A generated person as Slack sends a user. The fields are in the order
+/// serde_json writes a parsed object's (by name), so the text is the same
+/// as the object's parsed and written again.
+#[derive(Serialize)]
+struct GeneratedUser {
+    color: &'static str,
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enterprise_user: Option<EnterpriseUser>,
+    has_2fa: bool,
+    id: String,
+    is_admin: bool,
+    is_app_user: bool,
+    is_bot: bool,
+    is_owner: bool,
+    is_primary_owner: bool,
+    is_restricted: bool,
+    is_ultra_restricted: bool,
+    name: String,
+    profile: Profile,
+    real_name: String,
+    /// Grid: the sandbox's own record of the user's roles by workspace,
+    /// which it never sends (see [`OrgData::workspaces`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    sandbox_roles: BTreeMap<String, &'static str>,
+    team_id: String,
+    tz: &'static str,
+    tz_label: &'static str,
+    tz_offset: i64,
+    updated: i64,
+}
+
+#[derive(Serialize)]
+struct EnterpriseUser {
+    enterprise_id: &'static str,
+    enterprise_name: &'static str,
+    id: String,
+    is_admin: bool,
+    is_owner: bool,
+    is_primary_owner: bool,
+    teams: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Profile {
+    avatar_hash: String,
+    display_name: String,
+    display_name_normalized: String,
+    email: Option<String>,
+    fields: serde_json::Map<String, Value>,
+    first_name: &'static str,
+    image_192: String,
+    image_24: String,
+    image_32: String,
+    image_48: String,
+    image_512: String,
+    image_72: String,
+    last_name: String,
+    phone: &'static str,
+    real_name: String,
+    real_name_normalized: String,
+    skype: &'static str,
+    status_emoji: &'static str,
+    status_text: &'static str,
+    team: String,
+    title: &'static str,
+}
+
+fn generated_user(team_id: &str, i: usize) -> GeneratedUser {
     let id = format!("U{i:09}");
     let name = format!("user{i}");
-    let img = format!("https://avatars.slack-edge.example/{id}_");
-    let primary = i == 0;
+    let img = |size: u32| format!("https://avatars.slack-edge.example/{id}_{size}.png");
     let owner = i < 3;
     let admin = owner || i % 50 == 1;
     let bot = i % 100 == 7;
     let guest = i % 20 == 3;
-    let single = guest && i % 40 == 3;
-    let deleted = i % 33 == 5;
-    json!({
-        "id": id, "team_id": team_id, "name": name, "deleted": deleted,
-        "color": "9f69e7", "real_name": format!("User {i}"),
-        "tz": "Europe/Berlin", "tz_label": "Central European Time", "tz_offset": 3600,
-        "is_admin": admin && !guest && !bot, "is_owner": owner, "is_primary_owner": primary,
-        "is_restricted": guest, "is_ultra_restricted": single,
-        "is_bot": bot, "is_app_user": false, "updated": 1_700_000_000 + i as i64,
-        "has_2fa": !i.is_multiple_of(3),
-        "profile": {
-            "title": "Engineer", "phone": "", "skype": "", "avatar_hash": format!("g{i:011x}"),
-            "fields": {},
-            "real_name": format!("User {i}"), "real_name_normalized": format!("User {i}"),
-            "display_name": name, "display_name_normalized": name,
-            "email": if bot { Value::Null } else { json!(format!("user{i}@generated.example")) },
-            "first_name": "User", "last_name": format!("{i}"),
-            "image_24": format!("{img}24.png"), "image_32": format!("{img}32.png"),
-            "image_48": format!("{img}48.png"), "image_72": format!("{img}72.png"),
-            "image_192": format!("{img}192.png"), "image_512": format!("{img}512.png"),
-            "status_text": "", "status_emoji": "", "team": team_id,
-        }
-    })
+    let real_name = format!("User {i}");
+    GeneratedUser {
+        color: "9f69e7",
+        deleted: i % 33 == 5,
+        enterprise_user: None,
+        has_2fa: !i.is_multiple_of(3),
+        is_admin: admin && !guest && !bot,
+        is_app_user: false,
+        is_bot: bot,
+        is_owner: owner,
+        is_primary_owner: i == 0,
+        is_restricted: guest,
+        is_ultra_restricted: guest && i % 40 == 3,
+        profile: Profile {
+            avatar_hash: format!("g{i:011x}"),
+            display_name: name.clone(),
+            display_name_normalized: name.clone(),
+            email: (!bot).then(|| format!("user{i}@generated.example")),
+            fields: serde_json::Map::new(),
+            first_name: "User",
+            image_192: img(192),
+            image_24: img(24),
+            image_32: img(32),
+            image_48: img(48),
+            image_512: img(512),
+            image_72: img(72),
+            last_name: i.to_string(),
+            phone: "",
+            real_name: real_name.clone(),
+            real_name_normalized: real_name.clone(),
+            skype: "",
+            status_emoji: "",
+            status_text: "",
+            team: team_id.to_owned(),
+            title: "Engineer",
+        },
+        real_name,
+        sandbox_roles: BTreeMap::new(),
+        team_id: team_id.to_owned(),
+        tz: "Europe/Berlin",
+        tz_label: "Central European Time",
+        tz_offset: 3600,
+        updated: 1_700_000_000 + i as i64,
+        id,
+        name,
+    }
+}
+
+/// The generated people as the JSON text the sandbox keeps, each with its
+/// facts.
+fn as_text(people: Vec<GeneratedUser>) -> Users {
+    Users::texts(
+        people
+            .into_par_iter()
+            .map(|u| {
+                let facts = UserFacts {
+                    id: u.id.clone(),
+                    deleted: u.deleted,
+                    bot: u.is_bot,
+                    privileged: !u.sandbox_roles.is_empty()
+                        || u.enterprise_user
+                            .as_ref()
+                            .is_some_and(|e| e.is_admin || e.is_owner || e.is_primary_owner),
+                    teams: match &u.enterprise_user {
+                        Some(e) => e.teams.clone(),
+                        None => vec![u.team_id.clone()],
+                    },
+                };
+                // Room for the largest (a Grid user's, 1.5 KB) up front:
+                // growing the buffer as it fills costs more than writing.
+                let mut text = Vec::with_capacity(2048);
+                serde_json::to_writer(&mut text, &u).expect("a generated user serialises");
+                let text = String::from_utf8(text).expect("serde_json writes UTF-8");
+                (text.into_boxed_str(), facts)
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -645,18 +735,49 @@ mod tests {
             })
             .count();
         assert!(in_many > 500, "{in_many}");
-        let with_admins: std::collections::BTreeSet<&str> = org
+        let with_admins: std::collections::BTreeSet<String> = org
             .users
             .iter()
-            .filter_map(|u| u["sandbox_roles"].as_object())
-            .flat_map(|roles| roles.iter())
+            .filter_map(|u| u["sandbox_roles"].as_object().cloned())
+            .flat_map(|roles| roles.into_iter())
             .filter(|(_, role)| *role == "admin")
-            .map(|(team, _)| team.as_str())
+            .map(|(team, _)| team)
             .collect();
         assert_eq!(with_admins.len(), 10, "admins in every workspace");
         assert_eq!(org.tokens[0].user_id, "U000000000");
         let later = OrgData::generate_grid(1000, 10, true);
         assert_eq!(later.users.len(), 1010);
+    }
+
+    /// A generated user is kept as text with its facts beside it: the facts
+    /// must be what its JSON says, and the text what serde_json writes for
+    /// that JSON (keys in order), or the sandbox would filter on one user
+    /// and answer with another.
+    #[test]
+    fn generated_users_facts_are_their_json_s() {
+        for org in [
+            OrgData::generate(300),
+            OrgData::generate_quarter_later(300),
+            OrgData::generate_grid(300, 7, false),
+            OrgData::generate_grid(300, 7, true),
+        ] {
+            // Roles by workspace are Grid's alone.
+            let grid = org.plan == Plan::Grid;
+            assert_eq!(org.facts().iter().any(|f| f.privileged), grid);
+            assert!(org.facts().iter().any(|f| f.bot));
+            assert!(org.facts().iter().any(|f| f.deleted));
+            for (at, facts) in org.facts().iter().enumerate() {
+                let user = org.users.get(at);
+                assert_eq!(facts, &UserFacts::of(&user), "{at}");
+                let again: Value = serde_json::from_str(&user.to_string()).unwrap();
+                assert_eq!(again.to_string(), user.to_string());
+            }
+        }
+        let later = OrgData::generate_quarter_later(300);
+        assert_eq!(later.users.get(10)["profile"]["title"], "Senior Engineer");
+        assert_eq!(later.users.get(11)["deleted"], true);
+        assert_eq!(later.users.get(12)["is_admin"], true);
+        assert_eq!(later.users.len(), 303);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! (org owners and admins are owners and admins wherever they are members).
 //! `sandbox_roles` never leaves the sandbox.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -84,12 +85,12 @@ fn role_in(user: &Value, team: &str) -> Option<Role> {
 }
 
 fn is_org_admin(org: &OrgData, user_id: &str) -> bool {
-    org.user(user_id).is_some_and(|u| org_role(u).is_some())
+    org.user(user_id).is_some_and(|u| org_role(&u).is_some())
 }
 
 /// The user as Slack shows them to anyone: without the sandbox's own keys.
-pub(super) fn public_view(user: &Value) -> Value {
-    let mut u = user.clone();
+pub(super) fn public_view(user: Cow<'_, Value>) -> Value {
+    let mut u = user.into_owned();
     if let Some(obj) = u.as_object_mut() {
         obj.remove("sandbox_roles");
     }
@@ -97,9 +98,9 @@ pub(super) fn public_view(user: &Value) -> Value {
 }
 
 /// The user as `users.list` shows them in workspace `team`.
-fn team_view(user: &Value, team: &str) -> Value {
+fn team_view(user: Cow<'_, Value>, team: &str) -> Value {
+    let (admin, owner, primary) = flags(role_in(&user, team));
     let mut u = public_view(user);
-    let (admin, owner, primary) = flags(role_in(user, team));
     u["is_admin"] = json!(admin);
     u["is_owner"] = json!(owner);
     u["is_primary_owner"] = json!(primary);
@@ -134,10 +135,11 @@ pub(super) fn workspace_param(
 
 /// The members `users.list` returns for workspace `team`, in org order.
 pub(super) fn members_of(org: &OrgData, team: &str) -> Vec<Value> {
-    org.users
+    org.facts()
         .iter()
-        .filter(|u| teams_of(u).contains(&team))
-        .map(|u| team_view(u, team))
+        .enumerate()
+        .filter(|(_, f)| f.teams.iter().any(|t| t == team))
+        .map(|(at, _)| team_view(org.users.get(at), team))
         .collect()
 }
 
@@ -149,11 +151,13 @@ fn require_org_admin(org: &OrgData, token: &TokenSpec, code: &'static str) -> Re
     }
 }
 
-fn primary_owner_of<'a>(org: &'a OrgData, team: &str) -> Option<&'a Value> {
-    org.users.iter().find(|u| {
-        u["sandbox_roles"][team].as_str() == Some("primary_owner")
-            && !u["deleted"].as_bool().unwrap_or(false)
-    })
+fn primary_owner_of<'a>(org: &'a OrgData, team: &str) -> Option<Cow<'a, Value>> {
+    org.facts()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.privileged && !f.deleted)
+        .map(|(at, _)| org.users.get(at))
+        .find(|u| u["sandbox_roles"][team].as_str() == Some("primary_owner"))
 }
 
 pub(super) fn admin_teams_list(
@@ -171,8 +175,8 @@ pub(super) fn admin_teams_list(
             json!({
                 "id": id, "name": w["name"], "discoverability": "invite_only",
                 "primary_owner": {
-                    "user_id": owner.map(|u| u["id"].clone()).unwrap_or(json!("")),
-                    "email": owner.map(|u| u["profile"]["email"].clone()).unwrap_or(json!("")),
+                    "user_id": owner.as_ref().map(|u| u["id"].clone()).unwrap_or(json!("")),
+                    "email": owner.as_ref().map(|u| u["profile"]["email"].clone()).unwrap_or(json!("")),
                 },
                 "team_url": format!("https://{}.enterprise.slack.com/", w["domain"].as_str().unwrap_or(id)),
             })
@@ -260,27 +264,35 @@ pub(super) fn admin_users_list(
     let team = team.map(String::as_str);
     // Filter on the stored users and build the answer for one page only: a
     // large generated org is listed a page at a time, as Slack does.
-    let users: Vec<&Value> = org
+    // Only a user with a role can be listed as an admin or owner, so only
+    // those are read to filter on.
+    let users: Vec<usize> = org
         .facts()
         .iter()
-        .zip(&org.users)
-        .filter(|(f, _)| f.deleted != want_active)
-        .filter(|(f, _)| team.is_none_or(|t| f.teams.iter().any(|x| x == t)))
-        .map(|(_, u)| u)
-        .filter(|u| {
+        .enumerate()
+        .filter(|(_, f)| f.deleted != want_active)
+        .filter(|(_, f)| team.is_none_or(|t| f.teams.iter().any(|x| x == t)))
+        .filter(|(at, f)| {
             if !admins && !owners {
                 return true;
             }
-            let (is_admin, is_owner, _) = flags(listed_role(u, team));
+            if !f.privileged {
+                return false;
+            }
+            let (is_admin, is_owner, _) = flags(listed_role(&org.users.get(*at), team));
             match (admins, owners) {
                 (true, true) => is_admin || is_owner,
                 (true, false) => is_admin && !is_owner,
                 _ => is_owner,
             }
         })
+        .map(|(at, _)| at)
         .collect();
     let (users, next) = page(users, params, 100, 1000, false)?;
-    let users = users.into_iter().map(|u| admin_user(u, team)).collect();
+    let users = users
+        .into_iter()
+        .map(|at| admin_user(&org.users.get(at), team))
+        .collect();
     Ok(answer_page(
         wire::AdminUsersPage {
             users: Vec::new(),
@@ -383,10 +395,10 @@ fn admin_target(
     }
     let at = org
         .position(user)
-        .filter(|&at| teams_of(&org.users[at]).contains(&team.as_str()))
+        .filter(|&at| org.facts()[at].teams.contains(team))
         .ok_or_else(|| api_error("user_not_found"))?;
-    let u = &org.users[at];
-    if role_in(u, team) == Some(Role::PrimaryOwner) || org_role(u) == Some(Role::PrimaryOwner) {
+    let u = org.users.get(at);
+    if role_in(&u, team) == Some(Role::PrimaryOwner) || org_role(&u) == Some(Role::PrimaryOwner) {
         return Err(api_error("cannot_modify_primary_owner"));
     }
     Ok((at, team.clone()))
@@ -399,17 +411,18 @@ pub(super) fn admin_users_remove(
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
-    let id = org.users[at]["id"].clone();
-    let user = org.user_mut(at);
-    if let Some(teams) = user["enterprise_user"]["teams"].as_array_mut() {
-        teams.retain(|t| t != team.as_str());
-    } else {
-        // A bot belongs to one workspace; removing it there removes it.
-        user["deleted"] = json!(true);
-    }
-    if let Some(roles) = user["sandbox_roles"].as_object_mut() {
-        roles.remove(&team);
-    }
+    let id = org.change_user(at, |user| {
+        if let Some(teams) = user["enterprise_user"]["teams"].as_array_mut() {
+            teams.retain(|t| t != team.as_str());
+        } else {
+            // A bot belongs to one workspace; removing it there removes it.
+            user["deleted"] = json!(true);
+        }
+        if let Some(roles) = user["sandbox_roles"].as_object_mut() {
+            roles.remove(&team);
+        }
+        user["id"].clone()
+    });
     for g in org
         .usergroups
         .iter_mut()
@@ -431,15 +444,16 @@ pub(super) fn admin_users_set_regular(
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
-    let user = org.user_mut(at);
-    if org_role(user).is_some() {
+    if org_role(&org.users.get(at)).is_some() {
         return Err(api_error(
             "cannot_set_org_admin_to_regular_at_workspace_level",
         ));
     }
-    if let Some(roles) = user["sandbox_roles"].as_object_mut() {
-        roles.remove(&team);
-    }
+    org.change_user(at, |user| {
+        if let Some(roles) = user["sandbox_roles"].as_object_mut() {
+            roles.remove(&team);
+        }
+    });
     Ok(json!({}))
 }
 
@@ -450,14 +464,15 @@ pub(super) fn admin_users_set_admin(
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
     let (at, team) = admin_target(org, token, params)?;
-    let user = org.user_mut(at);
-    if is_guest_or_bot(user) {
+    if is_guest_or_bot(&org.users.get(at)) {
         return Err(api_error("invalid_role_for_user"));
     }
-    if !user["sandbox_roles"].is_object() {
-        user["sandbox_roles"] = json!({});
-    }
-    user["sandbox_roles"][team.as_str()] = json!("admin");
+    org.change_user(at, |user| {
+        if !user["sandbox_roles"].is_object() {
+            user["sandbox_roles"] = json!({});
+        }
+        user["sandbox_roles"][team.as_str()] = json!("admin");
+    });
     Ok(json!({}))
 }
 
@@ -469,22 +484,22 @@ mod tests {
         OrgData::bundled("corvid-q3").unwrap()
     }
 
-    fn user<'a>(org: &'a OrgData, id: &str) -> &'a Value {
-        org.users.iter().find(|u| u["id"] == id).unwrap()
+    fn user(org: &OrgData, id: &str) -> Value {
+        org.user(id).unwrap().into_owned()
     }
 
     #[test]
     fn roles_are_per_workspace_and_org_roles_reach_every_workspace() {
         let org = corvid();
-        let raj = user(&org, "W0C000008");
+        let raj = &user(&org, "W0C000008");
         assert_eq!(role_in(raj, "T0CRVENG1"), Some(Role::Admin));
         assert_eq!(role_in(raj, "T0CRVHQ01"), None);
         assert_eq!(role_in(raj, "T0CRVSLS1"), None, "not a member there");
-        let dana = user(&org, "W0C000003");
+        let dana = &user(&org, "W0C000003");
         for t in ["T0CRVHQ01", "T0CRVENG1", "T0CRVSLS1", "T0CRVOPS1"] {
             assert_eq!(role_in(dana, t), Some(Role::Admin), "{t}");
         }
-        let amara = user(&org, "W0C000001");
+        let amara = &user(&org, "W0C000001");
         assert_eq!(role_in(amara, "T0CRVHQ01"), Some(Role::PrimaryOwner));
         assert_eq!(role_in(amara, "T0CRVSLS1"), Some(Role::Owner));
     }
@@ -492,8 +507,8 @@ mod tests {
     #[test]
     fn the_sandboxs_own_keys_never_leave_it() {
         let org = corvid();
-        for u in &org.users {
-            assert!(public_view(u).get("sandbox_roles").is_none());
+        for u in org.users.iter() {
+            assert!(public_view(u.clone()).get("sandbox_roles").is_none());
             assert!(team_view(u, "T0CRVENG1").get("sandbox_roles").is_none());
         }
     }

@@ -17,6 +17,7 @@ mod grid;
 pub(crate) mod limits;
 pub mod protocol;
 pub mod server;
+mod users;
 pub mod web_api;
 
 use std::net::SocketAddr;

@@ -524,16 +524,18 @@ async fn scim_users(
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(100)
         .min(1000);
-    let people: Vec<&Value> = org
-        .users
+    let people: Vec<usize> = org
+        .facts()
         .iter()
-        .filter(|u| !u["is_bot"].as_bool().unwrap_or(false) && u["id"] != "USLACKBOT")
+        .enumerate()
+        .filter(|(_, f)| !f.bot && f.id != "USLACKBOT")
+        .map(|(at, _)| at)
         .collect();
     let page: Vec<Value> = people
         .iter()
         .skip(start - 1)
         .take(count)
-        .map(|u| scim_resource(u))
+        .map(|&at| scim_resource(&org.users.get(at)))
         .collect();
     axum::Json(json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
@@ -600,7 +602,7 @@ async fn scim_user_get(
     }
     let org = shared.org.lock().unwrap();
     match user_index(&org, &id) {
-        Ok(i) => axum::Json(scim_resource(&org.users[i])).into_response(),
+        Ok(i) => axum::Json(scim_resource(&org.users.get(i))).into_response(),
         Err(failure) => failure.into_response(),
     }
 }
@@ -609,15 +611,19 @@ async fn scim_user_get(
 fn scim_deactivate(shared: &Shared, id: &str) -> Result<Value, ScimFailure> {
     let mut org = shared.org.lock().unwrap();
     let i = user_index(&org, id)?;
-    let user = org.user_mut(i);
-    if user["is_primary_owner"].as_bool().unwrap_or(false) {
+    if org.users.get(i)["is_primary_owner"]
+        .as_bool()
+        .unwrap_or(false)
+    {
         return Err(ScimFailure(
             StatusCode::FORBIDDEN,
             "cannot_modify_primary_owner",
         ));
     }
-    user["deleted"] = json!(true);
-    Ok(scim_resource(user))
+    Ok(org.change_user(i, |user| {
+        user["deleted"] = json!(true);
+        scim_resource(user)
+    }))
 }
 
 async fn scim_user_patch(

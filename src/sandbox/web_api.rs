@@ -5,6 +5,7 @@
 //! wire types; a workspace or a user group is sent as the sample holds it,
 //! with the fields Slack sends that the client does not read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -27,15 +28,15 @@ pub(super) fn auth_test(
 ) -> Result<Value, ApiError> {
     let user_name = org
         .user(&token.user_id)
-        .and_then(|u| u["name"].as_str())
-        .unwrap_or("sandbox-user");
+        .and_then(|u| u["name"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "sandbox-user".into());
     Ok(answer(wire::AuthTest {
         url: Some(format!(
             "https://{}.slack.com/",
             org.team["domain"].as_str().unwrap_or("sandbox")
         )),
         team: org.team["name"].as_str().map(str::to_owned),
-        user: Some(user_name.to_owned()),
+        user: Some(user_name),
         team_id: Some(
             token
                 .installed_on
@@ -96,14 +97,15 @@ pub(super) fn users_list(
             .ok_or_else(|| api_error("invalid_cursor"))?,
     };
     let end = (start + limit).min(total);
-    let page = match &grid_members {
-        Some(members) => &members[start..end],
-        None => &org.users[start..end],
+    let members = match &grid_members {
+        Some(members) => members[start..end]
+            .iter()
+            .map(|u| strip_email_unless_scoped(grid::public_view(Cow::Borrowed(u)), token))
+            .collect(),
+        None => (start..end)
+            .map(|at| strip_email_unless_scoped(grid::public_view(org.users.get(at)), token))
+            .collect(),
     };
-    let members = page
-        .iter()
-        .map(|u| strip_email_unless_scoped(grid::public_view(u), token))
-        .collect();
     let next = if end < total {
         encode_cursor(end)
     } else {
