@@ -6,9 +6,9 @@
 //! (see [`Users`]).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -182,6 +182,9 @@ pub struct OrgData {
     /// are history: someone removed from a workspace later keeps the
     /// entries they made there.
     pub access_index: HashMap<Option<String>, Arc<Vec<u32>>>,
+    /// Whose each entry of `access_logs` is, as a position in `users`;
+    /// made on first use.
+    pub access_log_users: OnceLock<Vec<Option<u32>>>,
 }
 
 impl OrgData {
@@ -192,24 +195,31 @@ impl OrgData {
         if let Some(index) = self.access_index.get(&key) {
             return index.clone();
         }
-        let members: Option<HashSet<&str>> = team.map(|t| {
-            self.facts()
-                .iter()
-                .filter(|f| f.teams.iter().any(|x| x == t))
-                .map(|f| f.id.as_str())
-                .collect()
-        });
-        let index: Vec<u32> = self
-            .access_logs
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| {
-                members
-                    .as_ref()
-                    .is_none_or(|m| m.contains(l.user_id.as_str()))
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
+        let index: Vec<u32> = match team {
+            None => (0..self.access_logs.len() as u32).collect(),
+            Some(t) => {
+                // Whether each user is a member, by position: an org's
+                // workspaces are each asked for, and comparing ids for every
+                // entry each time cost more than serving the pages.
+                let member: Vec<bool> = self
+                    .facts()
+                    .iter()
+                    .map(|f| f.teams.iter().any(|x| x == t))
+                    .collect();
+                let whose = self.access_log_users.get_or_init(|| {
+                    self.access_logs
+                        .iter()
+                        .map(|l| self.users.position(&l.user_id).map(|at| at as u32))
+                        .collect()
+                });
+                whose
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, at)| at.is_some_and(|at| member[at as usize]))
+                    .map(|(i, _)| i as u32)
+                    .collect()
+            }
+        };
         let index = Arc::new(index);
         self.access_index.insert(key, index.clone());
         index
@@ -305,6 +315,7 @@ impl OrgData {
             role_assignments: meta.role_assignments,
             access_logs,
             access_index: HashMap::new(),
+            access_log_users: OnceLock::new(),
         })
     }
 
@@ -391,6 +402,7 @@ impl OrgData {
             }],
             access_logs: Vec::new(),
             access_index: HashMap::new(),
+            access_log_users: OnceLock::new(),
             workspaces: Vec::new(),
             users: Users::default(),
             usergroups,
@@ -505,6 +517,7 @@ impl OrgData {
                 .collect(),
             access_logs: generated_access_logs(&people),
             access_index: HashMap::new(),
+            access_log_users: OnceLock::new(),
             users: as_text(people),
             role_assignments,
             ..org
@@ -778,6 +791,34 @@ mod tests {
         assert_eq!(later.users.get(11)["deleted"], true);
         assert_eq!(later.users.get(12)["is_admin"], true);
         assert_eq!(later.users.len(), 303);
+    }
+
+    #[test]
+    fn a_workspaces_access_logs_are_its_members_entries() {
+        let mut org = OrgData::generate_grid(400, 5, false);
+        let all = org.access_entries(None);
+        assert_eq!(all.len(), org.access_logs.len());
+        let mut seen = 0;
+        for t in 0..5 {
+            let team = format!("T0GENW{t:04}");
+            let members: std::collections::HashSet<String> = org
+                .facts()
+                .iter()
+                .filter(|f| f.teams.contains(&team))
+                .map(|f| f.id.clone())
+                .collect();
+            let expected: Vec<u32> = (0..org.access_logs.len() as u32)
+                .filter(|&i| members.contains(&org.access_logs[i as usize].user_id))
+                .collect();
+            let entries = org.access_entries(Some(&team));
+            assert!(!entries.is_empty(), "{team}");
+            assert_eq!(*entries, expected, "{team}");
+            seen += entries.len();
+        }
+        assert!(
+            seen > all.len(),
+            "people in several workspaces count in each"
+        );
     }
 
     #[test]
