@@ -332,26 +332,32 @@ impl OrgData {
     fn generated(n: usize, quarter_later: bool) -> OrgData {
         let mut org = Self::generated_without_users(n);
         let team_id = org.team_id().to_owned();
-        let mut people: Vec<GeneratedUser> = (0..n)
+        // Each person is written as text as soon as made: the access logs
+        // are made from what they were before the quarter's changes.
+        let (seeds, mut users): (Vec<LogSeed>, Vec<_>) = (0..n)
             .into_par_iter()
-            .map(|i| generated_user(&team_id, i))
-            .collect();
-        org.access_logs = generated_access_logs(&people);
+            .map(|i| {
+                let mut u = generated_user(&team_id, i);
+                let seed = LogSeed::of(&u);
+                if quarter_later {
+                    if i % 50 == 10 {
+                        u.profile.title = "Senior Engineer";
+                    }
+                    if i % 100 == 12 && !u.is_restricted {
+                        u.is_admin = true;
+                    }
+                    if i % 200 == 11 {
+                        u.deleted = true;
+                    }
+                }
+                (seed, as_text(&u))
+            })
+            .unzip();
+        org.access_logs = generated_access_logs(&seeds);
         if quarter_later {
-            for (i, u) in people.iter_mut().enumerate() {
-                if i % 50 == 10 {
-                    u.profile.title = "Senior Engineer";
-                }
-                if i % 100 == 12 && !u.is_restricted {
-                    u.is_admin = true;
-                }
-                if i % 200 == 11 {
-                    u.deleted = true;
-                }
-            }
-            people.extend((n..n + n / 100).map(|i| generated_user(&team_id, i)));
+            users.extend((n..n + n / 100).map(|i| as_text(&generated_user(&team_id, i))));
         }
-        org.users = as_text(people);
+        org.users = Users::texts(users);
         org
     }
 
@@ -431,7 +437,7 @@ impl OrgData {
         let enterprise = "E0GEN00001";
         let team = |t: usize| format!("T0GENW{t:04}");
         let total = if quarter_later { n + n / 100 } else { n };
-        let people: Vec<GeneratedUser> = (0..total)
+        let (seeds, users): (Vec<LogSeed>, Vec<_>) = (0..total)
             .into_par_iter()
             .map(|i| {
                 let home = team(i % w);
@@ -481,9 +487,9 @@ impl OrgData {
                 if !single {
                     u.sandbox_roles = roles;
                 }
-                u
+                (LogSeed::of(&u), as_text(&u))
             })
-            .collect();
+            .unzip();
         let role_assignments = (0..n)
             .filter(|i| i % 500 == 4 || i % 700 == 6)
             .map(|i| {
@@ -515,10 +521,10 @@ impl OrgData {
             workspaces: (0..w)
                 .map(|t| json!({"id": team(t), "name": format!("Workspace {t}"), "domain": format!("gen-{t}")}))
                 .collect(),
-            access_logs: generated_access_logs(&people),
+            access_logs: generated_access_logs(&seeds),
             access_index: HashMap::new(),
             access_log_users: OnceLock::new(),
-            users: as_text(people),
+            users: Users::texts(users),
             role_assignments,
             ..org
         }
@@ -528,10 +534,10 @@ impl OrgData {
 /// Two entries (web and phone) for each active person of a generated org,
 /// the latest within the last month, but every 40th person dormant: last
 /// seen 200 days before the sandbox started.
-fn generated_access_logs(users: &[GeneratedUser]) -> Vec<wire::Login> {
+fn generated_access_logs(users: &[LogSeed]) -> Vec<wire::Login> {
     let now = chrono::Utc::now().timestamp();
     let day = 86_400;
-    let active = |(_, u): &(usize, &GeneratedUser)| !(u.deleted || u.is_bot);
+    let active = |(_, u): &(usize, &LogSeed)| u.active;
     let mut out: Vec<wire::Login> = users
         .par_iter()
         .enumerate()
@@ -687,35 +693,44 @@ fn generated_user(team_id: &str, i: usize) -> GeneratedUser {
     }
 }
 
-/// The generated people as the JSON text the sandbox keeps, each with its
-/// facts.
-fn as_text(people: Vec<GeneratedUser>) -> Users {
-    Users::texts(
-        people
-            .into_par_iter()
-            .map(|u| {
-                let facts = UserFacts {
-                    id: u.id.clone(),
-                    deleted: u.deleted,
-                    bot: u.is_bot,
-                    privileged: !u.sandbox_roles.is_empty()
-                        || u.enterprise_user
-                            .as_ref()
-                            .is_some_and(|e| e.is_admin || e.is_owner || e.is_primary_owner),
-                    teams: match &u.enterprise_user {
-                        Some(e) => e.teams.clone(),
-                        None => vec![u.team_id.clone()],
-                    },
-                };
-                // Room for the largest (a Grid user's, 1.5 KB) up front:
-                // growing the buffer as it fills costs more than writing.
-                let mut text = Vec::with_capacity(2048);
-                serde_json::to_writer(&mut text, &u).expect("a generated user serialises");
-                let text = String::from_utf8(text).expect("serde_json writes UTF-8");
-                (text.into_boxed_str(), facts)
-            })
-            .collect(),
-    )
+/// A generated person as the JSON text the sandbox keeps, with its facts.
+fn as_text(u: &GeneratedUser) -> (Box<str>, UserFacts) {
+    let facts = UserFacts {
+        id: u.id.clone(),
+        deleted: u.deleted,
+        bot: u.is_bot,
+        privileged: !u.sandbox_roles.is_empty()
+            || u.enterprise_user
+                .as_ref()
+                .is_some_and(|e| e.is_admin || e.is_owner || e.is_primary_owner),
+        teams: match &u.enterprise_user {
+            Some(e) => e.teams.clone(),
+            None => vec![u.team_id.clone()],
+        },
+    };
+    // Room for the largest (a Grid user's, 1.5 KB) up front: growing the
+    // buffer as it fills costs more than writing.
+    let mut text = Vec::with_capacity(2048);
+    serde_json::to_writer(&mut text, u).expect("a generated user serialises");
+    let text = String::from_utf8(text).expect("serde_json writes UTF-8");
+    (text.into_boxed_str(), facts)
+}
+
+/// What a generated person's access-log entries are made from.
+struct LogSeed {
+    id: String,
+    name: String,
+    active: bool,
+}
+
+impl LogSeed {
+    fn of(u: &GeneratedUser) -> LogSeed {
+        LogSeed {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            active: !(u.deleted || u.is_bot),
+        }
+    }
 }
 
 #[cfg(test)]
