@@ -46,9 +46,9 @@ pub fn run(ctx: &Context, args: &SandboxArgs) -> Result<u8, Error> {
 }
 
 /// A generated org is millions of small allocations made at once on every
-/// core (800 MiB for 100,000 users), and glibc grows each thread's heap a
-/// little at a time, a system call each: ask it for 64 MiB at a time
-/// instead. The sandbox starts with about a fifth less CPU (README,
+/// core (some 300 MiB for 100,000 users), and glibc grows each thread's
+/// heap a little at a time, a system call each: ask it for 64 MiB at a time
+/// instead. The sandbox starts with a fifth to a quarter less CPU (README,
 /// Performance).
 fn allocate_in_large_steps() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
