@@ -22,7 +22,7 @@ use crate::slack::wire;
 
 /// A role in one workspace, strongest last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Role {
+pub(super) enum Role {
     Admin,
     Owner,
     PrimaryOwner,
@@ -60,7 +60,7 @@ pub(super) fn teams_of(user: &Value) -> Vec<&str> {
     }
 }
 
-fn org_role(user: &Value) -> Option<Role> {
+pub(super) fn org_role(user: &Value) -> Option<Role> {
     let e = &user["enterprise_user"];
     if e["is_primary_owner"].as_bool().unwrap_or(false) {
         Some(Role::PrimaryOwner)
@@ -98,7 +98,7 @@ pub(super) fn public_view(user: Cow<'_, Value>) -> Value {
 }
 
 /// The user as `users.list` shows them in workspace `team`.
-fn team_view(user: Cow<'_, Value>, team: &str) -> Value {
+pub(super) fn team_view(user: Cow<'_, Value>, team: &str) -> Value {
     let (admin, owner, primary) = flags(role_in(&user, team));
     let mut u = public_view(user);
     u["is_admin"] = json!(admin);
@@ -133,13 +133,14 @@ pub(super) fn workspace_param(
     Ok(Some(team.clone()))
 }
 
-/// The members `users.list` returns for workspace `team`, in org order.
-pub(super) fn members_of(org: &OrgData, team: &str) -> Vec<Value> {
+/// The members `users.list` returns for workspace `team`, as positions in
+/// org order.
+pub(super) fn members_of(org: &OrgData, team: &str) -> Vec<usize> {
     org.facts()
         .iter()
         .enumerate()
         .filter(|(_, f)| f.teams.iter().any(|t| t == team))
-        .map(|(at, _)| team_view(org.users.get(at), team))
+        .map(|(at, _)| at)
         .collect()
 }
 

@@ -28,15 +28,11 @@ pub struct UserFacts {
 
 impl UserFacts {
     pub fn of(user: &Value) -> UserFacts {
-        let e = &user["enterprise_user"];
-        let org_role = ["is_admin", "is_owner", "is_primary_owner"]
-            .iter()
-            .any(|flag| e[flag].as_bool().unwrap_or(false));
         UserFacts {
             id: user["id"].as_str().unwrap_or_default().to_owned(),
             deleted: user["deleted"].as_bool().unwrap_or(false),
             bot: user["is_bot"].as_bool().unwrap_or(false),
-            privileged: org_role
+            privileged: super::grid::org_role(user).is_some()
                 || user["sandbox_roles"]
                     .as_object()
                     .is_some_and(|roles| !roles.is_empty()),

@@ -5,7 +5,6 @@
 //! wire types; a workspace or a user group is sent as the sample holds it,
 //! with the fields Slack sends that the client does not read.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -73,10 +72,13 @@ pub(super) fn users_list(
     token: &TokenSpec,
     params: &HashMap<String, String>,
 ) -> Result<Value, ApiError> {
-    // On Grid an org token lists one workspace at a time.
-    let grid_members =
-        grid::workspace_param(org, token, params)?.map(|t| grid::members_of(org, &t));
-    let total = grid_members.as_ref().map_or(org.users.len(), Vec::len);
+    // On Grid an org token lists one workspace at a time, its members.
+    let workspace = grid::workspace_param(org, token, params)?;
+    let listed: Vec<usize> = match &workspace {
+        Some(team) => grid::members_of(org, team),
+        None => (0..org.users.len()).collect(),
+    };
+    let total = listed.len();
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 0,
         Some(Ok(n)) => n,
@@ -97,15 +99,18 @@ pub(super) fn users_list(
             .ok_or_else(|| api_error("invalid_cursor"))?,
     };
     let end = (start + limit).min(total);
-    let members = match &grid_members {
-        Some(members) => members[start..end]
-            .iter()
-            .map(|u| strip_email_unless_scoped(grid::public_view(Cow::Borrowed(u)), token))
-            .collect(),
-        None => (start..end)
-            .map(|at| strip_email_unless_scoped(grid::public_view(org.users.get(at)), token))
-            .collect(),
-    };
+    // Only the page's users are read and shown.
+    let members = listed[start..end]
+        .iter()
+        .map(|&at| {
+            let user = org.users.get(at);
+            let shown = match &workspace {
+                Some(team) => grid::team_view(user, team),
+                None => grid::public_view(user),
+            };
+            strip_email_unless_scoped(shown, token)
+        })
+        .collect();
     let next = if end < total {
         encode_cursor(end)
     } else {
