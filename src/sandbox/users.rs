@@ -106,6 +106,15 @@ impl Users {
         }
     }
 
+    /// The text the user at `at` is kept as, if it is kept as text.
+    #[cfg(test)]
+    pub fn text(&self, at: usize) -> Option<&str> {
+        match &self.stored[at] {
+            Stored::Text(t) => Some(t),
+            Stored::Parsed(_) => None,
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Value>> + '_ {
         (0..self.len()).map(|at| self.get(at))
     }
